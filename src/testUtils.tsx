@@ -1,0 +1,161 @@
+import { useEffect } from 'react';
+import {
+  fetchApiRef,
+  gitlabAuthApiRef,
+  googleAuthApiRef,
+  microsoftAuthApiRef,
+  oktaAuthApiRef,
+  oneloginAuthApiRef,
+  type FrontendFeature,
+} from '@backstage/frontend-plugin-api';
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
+import { useKubernetesObjects } from '@backstage/plugin-kubernetes-react';
+import type { Entity } from '@backstage/catalog-model';
+import type { JsonObject } from '@backstage/types';
+import { waitFor } from '@testing-library/react';
+import spectroCloudModule from './index';
+import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
+
+// Everything here stands in for what a unit test cannot reach: the identity
+// providers behind the auth APIs and the Kubernetes backend behind fetch.
+
+export const entity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'demo-service',
+    annotations: { 'backstage.io/kubernetes-id': 'demo-service' },
+  },
+  spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
+};
+
+export const SPECTROCLOUD_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c3BlY3Ryb2Nsb3Vk';
+
+export const STOCK_OIDC_TOKENS = {
+  gitlab: 'gitlab-id-token',
+  google: 'google-id-token',
+  microsoft: 'microsoft-id-token',
+  okta: 'okta-id-token',
+  onelogin: 'onelogin-id-token',
+} as const;
+
+export type Cluster = {
+  name: string;
+  authProvider: string;
+  oidcTokenProvider?: string;
+};
+
+export const CLUSTERS: Cluster[] = [
+  { name: 'palette-prod', authProvider: 'oidc', oidcTokenProvider: 'spectrocloud' },
+  { name: 'shared', authProvider: 'serviceAccount' },
+  ...Object.keys(STOCK_OIDC_TOKENS).map(provider => ({
+    name: `${provider}-cluster`,
+    authProvider: 'oidc',
+    oidcTokenProvider: provider,
+  })),
+  { name: 'gke', authProvider: 'google' },
+  { name: 'aks', authProvider: 'aks' },
+];
+
+function fakeOAuthApi(token: string) {
+  return {
+    getIdToken: jest.fn(async () => token),
+    getAccessToken: jest.fn(async () => `${token}-access`),
+  };
+}
+
+/** A SpectroCloud auth API whose `getIdToken` does what the test says. */
+export function fakeSpectroCloudAuth(
+  getIdToken: () => Promise<unknown> = async () => SPECTROCLOUD_TOKEN,
+) {
+  return {
+    getIdToken: jest.fn(getIdToken),
+    getProfile: jest.fn(async () => undefined),
+    getBackstageIdentity: jest.fn(async () => undefined),
+    signIn: jest.fn(async () => {}),
+    signOut: jest.fn(async () => {}),
+    sessionState$: jest.fn(),
+  };
+}
+
+/** A Kubernetes backend that lists `clusters` and records what it receives. */
+export function fakeKubernetesBackend(clusters: Cluster[] = CLUSTERS) {
+  const requests: Array<{ url: string; method: string; headers: Record<string, string>; body?: any }> = [];
+  const fetch = jest.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = String(input);
+    const headers = Object.fromEntries(
+      Object.entries((init?.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]),
+    );
+    requests.push({
+      url,
+      method: init?.method ?? 'GET',
+      headers,
+      body: init?.body ? JSON.parse(String(init.body)) : undefined,
+    });
+    const json = (data: unknown) =>
+      ({ ok: true, status: 200, statusText: 'OK', json: async () => data, text: async () => JSON.stringify(data) }) as Response;
+    if (url.endsWith('/api/kubernetes/clusters')) {
+      return json({ items: clusters });
+    }
+    return json({ items: [] });
+  });
+  return { fetchApi: { fetch }, requests };
+}
+
+export const baseConfig: JsonObject = {
+  app: { baseUrl: 'http://localhost:3000' },
+  backend: { baseUrl: 'http://localhost:7007' },
+};
+
+export function stockAuthApis() {
+  return [
+    [gitlabAuthApiRef, fakeOAuthApi(STOCK_OIDC_TOKENS.gitlab)],
+    [googleAuthApiRef, fakeOAuthApi(STOCK_OIDC_TOKENS.google)],
+    [microsoftAuthApiRef, fakeOAuthApi(STOCK_OIDC_TOKENS.microsoft)],
+    [oktaAuthApiRef, fakeOAuthApi(STOCK_OIDC_TOKENS.okta)],
+    [oneloginAuthApiRef, fakeOAuthApi(STOCK_OIDC_TOKENS.onelogin)],
+  ] as const;
+}
+
+type ObjectsResult = ReturnType<typeof useKubernetesObjects>;
+
+function KubernetesObjectsProbe(props: { onResult(result: ObjectsResult): void }) {
+  const result = useKubernetesObjects(entity, 60_000);
+  const { onResult } = props;
+  useEffect(() => {
+    if (!result.loading) onResult(result);
+  }, [result, onResult]);
+  return <div>{result.loading ? 'loading' : result.error ?? 'loaded'}</div>;
+}
+
+/**
+ * Boots a real app with the real Kubernetes plugin (and, unless told
+ * otherwise, this module), then loads Kubernetes objects for `entity` the way
+ * the Kubernetes tab does.
+ */
+export async function loadKubernetesObjects(options: {
+  config?: JsonObject;
+  spectroCloudAuth?: ReturnType<typeof fakeSpectroCloudAuth> | null;
+  features?: FrontendFeature[];
+  clusters?: Cluster[];
+}) {
+  const backend = fakeKubernetesBackend(options.clusters);
+  let result: ObjectsResult | undefined;
+  const spectroCloudAuth =
+    options.spectroCloudAuth === undefined ? fakeSpectroCloudAuth() : options.spectroCloudAuth;
+  const rendered = renderInTestApp(
+    <KubernetesObjectsProbe onResult={r => { result = r; }} />,
+    {
+      features: options.features ?? [kubernetesPlugin, spectroCloudModule],
+      config: { ...baseConfig, ...options.config },
+      apis: [
+        [fetchApiRef, backend.fetchApi],
+        ...stockAuthApis(),
+        ...(spectroCloudAuth ? ([[spectroCloudAuthApiRef, spectroCloudAuth]] as const) : []),
+      ] as any,
+    },
+  );
+  await waitFor(() => expect(result).toBeDefined());
+  return { result: result!, backend, spectroCloudAuth, rendered };
+}
