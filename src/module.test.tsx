@@ -15,7 +15,7 @@ import {
   fakeSpectroCloudAuth,
   loadKubernetesObjects,
   stockAuthApis,
-} from './testUtils';
+} from './__testUtils__/testApp';
 import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
 
 const installPaths = {

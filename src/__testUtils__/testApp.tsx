@@ -14,8 +14,8 @@ import { useKubernetesObjects } from '@backstage/plugin-kubernetes-react';
 import type { Entity } from '@backstage/catalog-model';
 import type { JsonObject } from '@backstage/types';
 import { waitFor } from '@testing-library/react';
-import spectroCloudModule from './index';
-import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
+import spectroCloudModule from '../index';
+import { spectroCloudAuthApiRef } from '../spectroCloudAuthApiRef';
 
 // Everything here stands in for what a unit test cannot reach: the identity
 // providers behind the auth APIs and the Kubernetes backend behind fetch.
@@ -129,17 +129,19 @@ function KubernetesObjectsProbe(props: { onResult(result: ObjectsResult): void }
   return <div>{result.loading ? 'loading' : result.error ?? 'loaded'}</div>;
 }
 
-/**
- * Boots a real app with the real Kubernetes plugin (and, unless told
- * otherwise, this module), then loads Kubernetes objects for `entity` the way
- * the Kubernetes tab does.
- */
-export async function loadKubernetesObjects(options: {
+type RenderOptions = {
   config?: JsonObject;
   spectroCloudAuth?: ReturnType<typeof fakeSpectroCloudAuth> | null;
   features?: FrontendFeature[];
   clusters?: Cluster[];
-}) {
+};
+
+/**
+ * Boots a real app with the real Kubernetes plugin (and, unless told
+ * otherwise, this module) and renders what the Kubernetes tab uses to load
+ * objects for `entity`.
+ */
+export function renderKubernetesObjects(options: RenderOptions) {
   const backend = fakeKubernetesBackend(options.clusters);
   let result: ObjectsResult | undefined;
   const spectroCloudAuth =
@@ -156,6 +158,12 @@ export async function loadKubernetesObjects(options: {
       ] as any,
     },
   );
-  await waitFor(() => expect(result).toBeDefined());
-  return { result: result!, backend, spectroCloudAuth, rendered };
+  return { rendered, backend, spectroCloudAuth, getResult: () => result };
+}
+
+/** Like {@link renderKubernetesObjects}, and waits until the objects load or fail. */
+export async function loadKubernetesObjects(options: RenderOptions) {
+  const { getResult, ...rest } = renderKubernetesObjects(options);
+  await waitFor(() => expect(getResult()).toBeDefined());
+  return { result: getResult()!, ...rest };
 }
