@@ -1,22 +1,37 @@
 import ReactDOM from 'react-dom/client';
+import { SignInPage } from '@backstage/core-components';
 import { createApp } from '@backstage/frontend-defaults';
-import { PageBlueprint, createFrontendModule } from '@backstage/frontend-plugin-api';
+import { createFrontendModule } from '@backstage/frontend-plugin-api';
+import { SignInPageBlueprint } from '@backstage/plugin-app-react';
+import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
-import kubernetesModuleSpectroCloudAuth from '../src';
+import kubernetesModuleSpectroCloudAuth, { spectroCloudAuthApiRef } from '../src';
 
-const tokenCheckPage = PageBlueprint.make({
+const signInPage = SignInPageBlueprint.make({
   params: {
-    path: '/',
-    title: 'SpectroCloud token check',
-    loader: () => import('./TokenCheckPage').then(m => <m.TokenCheckPage />),
+    loader: async () => props => (
+      <SignInPage
+        {...props}
+        providers={[
+          {
+            id: 'spectrocloud-auth-provider',
+            title: 'SpectroCloud',
+            message: 'Sign in with SpectroCloud (Palette)',
+            apiRef: spectroCloudAuthApiRef,
+          },
+          'guest',
+        ]}
+      />
+    ),
   },
 });
 
 const app = createApp({
   features: [
+    catalogPlugin,
     kubernetesPlugin,
     kubernetesModuleSpectroCloudAuth,
-    createFrontendModule({ pluginId: 'app', extensions: [tokenCheckPage] }),
+    createFrontendModule({ pluginId: 'app', extensions: [signInPage] }),
   ],
 });
 

@@ -1,0 +1,133 @@
+// Starts the stack without the browser app, signs in over HTTP and checks
+// that the OIDC cluster sees the user and the service-account cluster does not.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { BrowserlessClient } from './httpClient.mjs';
+import { COMPONENT, startStack } from './start.mjs';
+
+const entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name: COMPONENT, namespace: 'default', annotations: { 'backstage.io/kubernetes-id': COMPONENT } },
+  spec: { type: 'service', lifecycle: 'production', owner: 'group:default/platform-readers' },
+};
+
+const fingerprint = token => createHash('sha256').update(token).digest('hex').slice(0, 16);
+const auditLines = path => fs.readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map(line => JSON.parse(line));
+
+describe('the development stack', { timeout: 240_000 }, () => {
+  let stack;
+  const sessions = {};
+
+  before(async () => {
+    stack = await startStack({ frontend: false, log: () => {} });
+    for (const userId of ['alice', 'bob']) {
+      const client = new BrowserlessClient();
+      await client.signIn({ backendUrl: stack.backendUrl, appUrl: stack.appUrl, userId });
+      sessions[userId] = { client, ...(await client.refresh(stack.backendUrl)) };
+    }
+  });
+
+  after(async () => {
+    await stack?.stop();
+  });
+
+  const objectsFor = async userId => {
+    const session = sessions[userId];
+    const response = await fetch(`${stack.backendUrl}/api/kubernetes/services/${COMPONENT}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${session.backstageIdentity.token}`,
+      },
+      body: JSON.stringify({ entity, auth: { oidc: { spectrocloud: session.providerInfo.idToken } } }),
+    });
+    assert.equal(response.status, 200);
+    const { items } = await response.json();
+    return Object.fromEntries(items.map(item => [item.cluster.name, item]));
+  };
+
+  const pods = cluster => cluster.resources.find(r => r.type === 'pods')?.resources ?? [];
+
+  it('signs users in through the SpectroCloud stand-in and hands out RS256 ID tokens', () => {
+    for (const [userId, session] of Object.entries(sessions)) {
+      const [header, payload] = session.providerInfo.idToken.split('.').slice(0, 2).map(part => JSON.parse(Buffer.from(part, 'base64url')));
+      assert.equal(header.alg, 'RS256');
+      assert.equal(payload.iss, stack.issuer.issuer);
+      assert.equal(payload.aud, 'backstage-dev');
+      assert.equal(payload.email, `${userId}@example.com`);
+      assert.equal(session.backstageIdentity.identity.userEntityRef, `user:default/${userId}`);
+    }
+  });
+
+  it('shows the permitted user the OIDC cluster\'s pods as themselves', async () => {
+    const clusters = await objectsFor('alice');
+    assert.deepEqual(clusters['palette-dev'].errors, []);
+    assert.equal(pods(clusters['palette-dev']).length, 2);
+    assert.equal(pods(clusters['shared-sa']).length, 2);
+
+    const token = fingerprint(sessions.alice.providerInfo.idToken);
+    const lines = auditLines(stack.auditLogPath).filter(line => line.tokenFingerprint === token);
+    assert.ok(lines.length > 0, 'the OIDC cluster saw the user\'s token');
+    for (const line of lines) {
+      assert.equal(line.cluster, 'palette-dev');
+      assert.equal(line.user, 'alice@example.com');
+      assert.deepEqual(line.groups.filter(group => group === 'platform-readers'), ['platform-readers']);
+      assert.equal(line.code, 200);
+    }
+    assert.ok(lines.some(line => line.verb === 'list' && line.resource === 'pods'));
+  });
+
+  it('denies the user without a binding on the OIDC cluster, and the service-account cluster still shows', async () => {
+    const clusters = await objectsFor('bob');
+    assert.equal(pods(clusters['palette-dev']).length, 0);
+    assert.ok(clusters['palette-dev'].errors.length > 0);
+    assert.equal(pods(clusters['shared-sa']).length, 2);
+
+    const token = fingerprint(sessions.bob.providerInfo.idToken);
+    const lines = auditLines(stack.auditLogPath).filter(line => line.tokenFingerprint === token);
+    assert.ok(lines.length > 0);
+    assert.ok(lines.every(line => line.user === 'bob@example.com' && line.code === 403));
+  });
+
+  it('sends the service-account cluster only its own credentials', () => {
+    const userTokens = new Set(Object.values(sessions).map(s => fingerprint(s.providerInfo.idToken)));
+    const shared = auditLines(stack.auditLogPath).filter(line => line.cluster === 'shared-sa');
+    assert.ok(shared.length > 0);
+    for (const line of shared) {
+      assert.equal(line.user, 'system:serviceaccount:default:backstage');
+      assert.equal(userTokens.has(line.tokenFingerprint), false);
+    }
+  });
+
+  it('reaches pod logs through the proxy with the user\'s identity', async () => {
+    const clusters = await objectsFor('alice');
+    const pod = pods(clusters['palette-dev'])[0];
+    const response = await fetch(
+      `${stack.backendUrl}/api/kubernetes/proxy/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/log`,
+      {
+        headers: {
+          authorization: `Bearer ${sessions.alice.backstageIdentity.token}`,
+          'backstage-kubernetes-cluster': 'palette-dev',
+          'backstage-kubernetes-authorization-oidc-spectrocloud': sessions.alice.providerInfo.idToken,
+        },
+      },
+    );
+    assert.equal(response.status, 200);
+    assert.ok((await response.text()).length > 0);
+    const last = auditLines(stack.auditLogPath).filter(line => line.resource === 'pods/log').at(-1);
+    assert.equal(last.user, 'alice@example.com');
+    assert.equal(last.tokenFingerprint, fingerprint(sessions.alice.providerInfo.idToken));
+  });
+
+  it('never writes token text to the audit log or the backend log', () => {
+    const audit = fs.readFileSync(stack.auditLogPath, 'utf8');
+    const backendLog = fs.readFileSync(stack.backendLog, 'utf8');
+    for (const session of Object.values(sessions)) {
+      assert.equal(audit.includes(session.providerInfo.idToken), false);
+      assert.equal(backendLog.includes(session.providerInfo.idToken), false);
+    }
+  });
+});
