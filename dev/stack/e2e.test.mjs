@@ -1,0 +1,239 @@
+// The whole authentication flow in headless Chromium (Debian's, driven by
+// playwright-core): npm run e2e. Each scenario saves a screenshot under
+// .e2e-artifacts/ and prints what it verified.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { CLIENT_ID, COMPONENT, startStack } from './start.mjs';
+
+const rootDir = path.resolve(fileURLToPath(import.meta.url), '../../..');
+const artifacts = path.join(rootDir, '.e2e-artifacts');
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHORT_TTL_SECONDS = 15;
+
+if (!fs.existsSync(chromiumPath)) {
+  throw new Error(`No Chromium at ${chromiumPath}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH.`);
+}
+fs.mkdirSync(artifacts, { recursive: true });
+
+const fingerprint = token => createHash('sha256').update(token).digest('hex').slice(0, 16);
+const auditLines = file => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '').trim().split('\n').filter(Boolean).map(line => JSON.parse(line));
+const report = (scenario, lines) => console.log([`✓ ${scenario}`, ...lines.map(line => `    ${line}`)].join('\n'));
+
+function launchBrowser() {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** A fresh browser context that records every request and console line. */
+async function openPage(browser) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const requests = [];
+  const consoleLines = [];
+  const idTokens = new Set();
+  context.on('request', async request => {
+    requests.push({ url: request.url(), headers: await request.allHeaders().catch(() => ({})), body: request.postData() ?? '' });
+  });
+  context.on('response', async response => {
+    if (response.url().includes('/api/auth/spectrocloud/refresh') && response.ok()) {
+      const session = await response.json().catch(() => undefined);
+      if (session?.providerInfo?.idToken) idTokens.add(session.providerInfo.idToken);
+    }
+  });
+  const page = await context.newPage();
+  page.on('console', message => consoleLines.push(message.text()));
+  return { context, page, requests, consoleLines, idTokens };
+}
+
+async function signInWithSpectroCloud(page, appUrl, userId) {
+  await page.goto(appUrl);
+  const [popup] = await Promise.all([
+    page.waitForEvent('popup'),
+    page.getByRole('button', { name: /sign in/i }).first().click(),
+  ]);
+  await popup.locator(`button[value="${userId}"]`).click();
+  await page.getByRole('link', { name: 'Catalog' }).first().waitFor();
+}
+
+async function openKubernetesTab(page, appUrl) {
+  await page.goto(`${appUrl}/catalog/default/component/${COMPONENT}/kubernetes`);
+}
+
+const clusterCard = (page, name) => page.getByRole('button').filter({ hasText: new RegExp(`^${name}Cluster`) });
+
+describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 }, () => {
+  let stack;
+  let browser;
+
+  before(async () => {
+    stack = await startStack({ log: () => {} });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('1. the permitted user sees the OIDC cluster\'s pods as themselves', async () => {
+    const { page, context } = await openPage(browser);
+    const mark = auditLines(stack.auditLogPath).length;
+    await signInWithSpectroCloud(page, stack.appUrl, 'alice');
+    await openKubernetesTab(page, stack.appUrl);
+    await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
+    await page.screenshot({ path: path.join(artifacts, '1-permitted-user.png'), fullPage: true });
+    await context.close();
+
+    const oidcLines = auditLines(stack.auditLogPath).slice(mark).filter(line => line.cluster === 'palette-dev');
+    assert.ok(oidcLines.some(line => line.resource === 'pods' && line.verb === 'list' && line.code === 200));
+    for (const line of oidcLines) {
+      assert.equal(line.user, 'alice@example.com');
+      assert.ok(line.groups.includes('platform-readers'));
+      assert.equal(line.tokenAlg, 'RS256');
+      assert.equal(line.tokenIssuer, stack.issuer.issuer);
+      assert.deepEqual([line.tokenAudience].flat(), [CLIENT_ID]);
+    }
+    report('permitted user', [
+      'palette-dev shows 2 pods',
+      `${oidcLines.length} palette-dev requests, all as alice@example.com (groups ${oidcLines[0].groups.join(', ')})`,
+      `each carried an RS256 token from ${stack.issuer.issuer} for client ${CLIENT_ID}`,
+    ]);
+  });
+
+  it('2. the user without a binding is denied on the OIDC cluster; the service-account cluster still shows', async () => {
+    const { page, context } = await openPage(browser);
+    const mark = auditLines(stack.auditLogPath).length;
+    await signInWithSpectroCloud(page, stack.appUrl, 'bob');
+    await openKubernetesTab(page, stack.appUrl);
+    await clusterCard(page, 'shared-sa').getByText('2 pods').waitFor();
+    await clusterCard(page, 'palette-dev').getByText('0 pods').waitFor();
+    // The Kubernetes tab folds cluster errors into a warning panel.
+    await page.getByText('There was a problem retrieving Kubernetes objects').click();
+    const denied = page.getByText(/403|forbidden/i).first();
+    await denied.waitFor();
+    await page.screenshot({ path: path.join(artifacts, '2-denied-user.png'), fullPage: true });
+    const shown = (await denied.textContent()).trim();
+    await context.close();
+
+    const oidcLines = auditLines(stack.auditLogPath).slice(mark).filter(line => line.cluster === 'palette-dev');
+    assert.ok(oidcLines.length > 0);
+    assert.ok(oidcLines.every(line => line.user === 'bob@example.com' && line.code === 403));
+    report('denied user', [`palette-dev shows: ${shown.slice(0, 120)}`, 'shared-sa shows 2 pods', `${oidcLines.length} palette-dev requests answered 403 for bob@example.com`]);
+  });
+
+  it('3. a guest is asked for SpectroCloud sign-in, and dismissing it says so', async () => {
+    const { page, context } = await openPage(browser);
+    await page.goto(stack.appUrl);
+    await page.getByRole('button', { name: /enter/i }).click();
+    await page.getByRole('link', { name: 'Catalog' }).first().waitFor();
+    await openKubernetesTab(page, stack.appUrl);
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('SpectroCloud', { exact: true }).waitFor();
+    await page.screenshot({ path: path.join(artifacts, '3a-sign-in-requested.png'), fullPage: true });
+    await dialog.getByRole('button', { name: /reject all/i }).click();
+    // The Kubernetes tab folds the error into a warning panel.
+    await page.getByText('There was a problem retrieving Kubernetes objects').click();
+    const message = page.getByText(/SpectroCloud sign-in is required/).first();
+    await message.waitFor();
+    await page.screenshot({ path: path.join(artifacts, '3b-sign-in-dismissed.png'), fullPage: true });
+    const shown = (await message.textContent()).trim();
+    await context.close();
+    report('not signed in to SpectroCloud', ['the Kubernetes tab opened a "Login Required" dialog for SpectroCloud', `after "Reject all" it shows: ${shown.slice(0, 160)}`]);
+  });
+
+  it('5. the token goes only to the backend\'s Kubernetes routes, never into a URL or the console', async () => {
+    const { page, context, requests, consoleLines, idTokens } = await openPage(browser);
+    await signInWithSpectroCloud(page, stack.appUrl, 'alice');
+    await openKubernetesTab(page, stack.appUrl);
+    await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
+    await page.screenshot({ path: path.join(artifacts, '5-token-isolation.png'), fullPage: true });
+    await context.close();
+
+    assert.ok(idTokens.size > 0, 'the page received an ID token');
+    const carrying = requests.filter(r => [...idTokens].some(token => r.url.includes(token) || r.body.includes(token) || Object.values(r.headers).some(v => v.includes(token))));
+    const kubernetesRoutes = `${stack.backendUrl}/api/kubernetes/`;
+    for (const request of carrying) {
+      assert.equal([...idTokens].some(token => request.url.includes(token)), false, `token in URL of ${request.url.split('?')[0]}`);
+      if (request.url.startsWith(kubernetesRoutes)) continue;
+      // The backend auth module keeps the ID token in its own httpOnly refresh
+      // cookie, which the browser sends back only to that provider's routes.
+      assert.ok(request.url.startsWith(`${stack.backendUrl}/api/auth/spectrocloud/`), `token sent to ${request.url.split('?')[0]}`);
+      assert.ok([...idTokens].every(token => !request.body.includes(token) && Object.entries(request.headers).every(([name, value]) => name === 'cookie' || !value.includes(token))));
+    }
+    assert.equal(consoleLines.some(line => [...idTokens].some(token => line.includes(token))), false);
+    const toKubernetes = carrying.filter(r => r.url.startsWith(kubernetesRoutes));
+    assert.ok(toKubernetes.length > 0);
+    report('token isolation', [
+      `${requests.length} requests captured; ${toKubernetes.length} carried the token, all to ${kubernetesRoutes}*`,
+      `${carrying.length - toKubernetes.length} more carried it only in the backend auth module's refresh cookie to /api/auth/spectrocloud/*`,
+      `no URL and none of ${consoleLines.length} console lines held it`,
+    ]);
+  });
+
+  it('6. pod logs reach the OIDC cluster through the proxy as the user', async () => {
+    const { page, context } = await openPage(browser);
+    const mark = auditLines(stack.auditLogPath).length;
+    await signInWithSpectroCloud(page, stack.appUrl, 'alice');
+    await openKubernetesTab(page, stack.appUrl);
+    await clusterCard(page, 'palette-dev').click();
+    await page.getByRole('button', { name: /Deployment/ }).first().click();
+    await page.getByRole('button').filter({ hasText: /^demo-service-[a-z0-9]+-[a-z0-9]+$/ }).first().click();
+    await page.getByRole('button').filter({ hasText: /^Logs$/ }).first().click();
+    await page.getByText(/logs on cluster palette-dev/).waitFor();
+    await page.getByText(/listening on :8080/).waitFor();
+    await page.screenshot({ path: path.join(artifacts, '6-pod-logs.png'), fullPage: true });
+    await context.close();
+
+    const logLines = auditLines(stack.auditLogPath).slice(mark).filter(line => line.resource === 'pods/log');
+    assert.ok(logLines.length > 0);
+    for (const line of logLines) {
+      assert.equal(line.cluster, 'palette-dev');
+      assert.equal(line.user, 'alice@example.com');
+      assert.equal(line.code, 200);
+    }
+    report('pod logs through the proxy', [`${logLines.length} pods/log request(s) on palette-dev as alice@example.com, answered 200`]);
+  });
+});
+
+describe('an expired SpectroCloud ID token, in a browser', { timeout: 300_000 }, () => {
+  let stack;
+  let browser;
+
+  before(async () => {
+    stack = await startStack({ idTokenTtlSeconds: SHORT_TTL_SECONDS, log: () => {} });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('4. after expiry the user is asked to sign in again (the backend auth module cannot refresh)', async () => {
+    const { page, context, idTokens } = await openPage(browser);
+    await signInWithSpectroCloud(page, stack.appUrl, 'alice');
+    await openKubernetesTab(page, stack.appUrl);
+    await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
+    await page.waitForTimeout((SHORT_TTL_SECONDS + 3) * 1000);
+    await page.reload();
+    const signIn = page.getByRole('button', { name: /sign in/i }).first();
+    await signIn.waitFor();
+    await page.screenshot({ path: path.join(artifacts, '4-expired-token.png'), fullPage: true });
+    await context.close();
+
+    const alice = auditLines(stack.auditLogPath).filter(line => line.cluster === 'palette-dev' && line.user === 'alice@example.com');
+    const tokens = new Set(alice.map(line => line.tokenFingerprint));
+    assert.equal(tokens.size, 1);
+    assert.equal(new Set([...idTokens].map(fingerprint)).size, 1);
+    report('expired token', [
+      `ID token lifetime ${SHORT_TTL_SECONDS} s; after ${SHORT_TTL_SECONDS + 3} s and a reload the app shows the sign-in page again`,
+      `the audit log holds ${tokens.size} token for alice: the backend auth module's refresh re-serves the first ID token until it expires and never asks the issuer for a new one`,
+    ]);
+  });
+});
