@@ -1,3 +1,6 @@
+// The development app stands in for an app package, which loads the UI styles.
+// eslint-disable-next-line @backstage/no-ui-css-imports-in-non-frontend
+import '@backstage/ui/css/styles.css';
 import ReactDOM from 'react-dom/client';
 import { SignInPage } from '@backstage/core-components';
 import { createApp } from '@backstage/frontend-defaults';

@@ -12,7 +12,7 @@ import {
   kubernetesAuthProvidersApiRef,
 } from '@backstage/plugin-kubernetes-react';
 import { readTokenProviderName } from './config';
-import { SpectroCloudIdTokenProvider } from './spectroCloudIdTokenProvider';
+import { SpectroCloudKubernetesAuthProviders } from './SpectroCloudKubernetesAuthProviders';
 import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
 
 /**
@@ -51,7 +51,8 @@ export const spectroCloudKubernetesAuthProvidersApi = ApiBlueprint.make({
         spectroCloudAuthApi,
       }) => {
         const tokenProviderName = readTokenProviderName(configApi);
-        return new KubernetesAuthProviders({
+        // The same providers the Kubernetes plugin's own extension builds.
+        const stock = new KubernetesAuthProviders({
           microsoftAuthApi,
           googleAuthApi,
           oidcProviders: {
@@ -60,11 +61,12 @@ export const spectroCloudKubernetesAuthProvidersApi = ApiBlueprint.make({
             microsoft: microsoftAuthApi,
             okta: oktaAuthApi,
             onelogin: oneloginAuthApi,
-            [tokenProviderName]: new SpectroCloudIdTokenProvider(
-              spectroCloudAuthApi,
-              tokenProviderName,
-            ),
           },
+        });
+        return new SpectroCloudKubernetesAuthProviders({
+          stock,
+          spectroCloudAuthApi,
+          tokenProviderName,
         });
       },
     }),

@@ -35,9 +35,12 @@ const CHECKED_SNIPPETS = [
   'config-locator',
   'develop',
   'disable-stock',
+  'e2e',
   'install',
   'rbac',
+  'real-mode',
   'test',
+  'test-stack',
   'token-provider-name',
 ];
 
@@ -106,8 +109,33 @@ describe('README snippet', () => {
   });
 
   it('develop works as written', () => {
-    expect(snippet('develop')).toBe('npm ci && npm start');
-    expect(ownPackage.scripts.start).toMatch(/^backstage-cli package start/);
+    expect(snippet('develop')).toBe('npm ci && npm ci --prefix dev/stack && npm start');
+    expect(ownPackage.scripts.start).toBe('node dev/stack/start.mjs');
+    expect(fs.existsSync(path.resolve(__dirname, '../dev/stack/package-lock.json'))).toBe(true);
+  });
+
+  it('real-mode works as written', async () => {
+    const config = parse(snippet('real-mode'));
+    const provider = config.auth.providers.spectrocloud.development;
+    // The backend auth module derives the token endpoint from this URL.
+    expect(provider.authorizationUrl).toMatch(/\/v1\/oidc\/tenant\/[^/]+\/auth$/);
+    expect(Object.keys(provider).sort()).toEqual(['authorizationUrl', 'clientId', 'clientSecret', 'signIn']);
+    const clusters: Cluster[] = config.kubernetes.clusterLocatorMethods[0].clusters;
+    const { result, backend } = await loadKubernetesObjects({ clusters });
+    expect(result.error).toBeUndefined();
+    expect(backend.requests.find(r => r.method === 'POST')?.body.auth).toEqual({
+      oidc: { spectrocloud: SPECTROCLOUD_TOKEN },
+    });
+  });
+
+  it('test-stack works as written', () => {
+    expect(snippet('test-stack')).toBe('npm run test:stack');
+    expect(ownPackage.scripts['test:stack']).toMatch(/smoke\.test\.mjs/);
+  });
+
+  it('e2e works as written', () => {
+    expect(snippet('e2e')).toBe('npm run e2e');
+    expect(ownPackage.scripts.e2e).toMatch(/e2e\.test\.mjs/);
   });
 
   it('test works as written', () => {

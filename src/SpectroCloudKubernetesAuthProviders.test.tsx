@@ -1,5 +1,5 @@
 import { loadKubernetesObjects, fakeSpectroCloudAuth, SPECTROCLOUD_TOKEN } from './__testUtils__/testApp';
-import { redactTokens } from './spectroCloudIdTokenProvider';
+import { redactTokens } from './SpectroCloudKubernetesAuthProviders';
 
 function rejectedError(name: string, message: string) {
   const error = new Error(message);

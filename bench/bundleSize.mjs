@@ -1,0 +1,72 @@
+// What the module adds to an app bundle that already has the Kubernetes
+// plugin: the same small app is bundled three times and the outputs compared.
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { root } from './lib.mjs';
+
+// The app every new-frontend-system app starts from: createApp from
+// @backstage/frontend-defaults with its default app plugin, plus the
+// Kubernetes plugin. The variants only add the module.
+const app = withModule => `
+  import { createApp } from '@backstage/frontend-defaults';
+  import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
+  ${withModule ? `import spectroCloudModule from ${JSON.stringify(path.join(root, 'dist/index.esm.js'))};` : ''}
+  export default createApp({ features: [kubernetesPlugin${withModule ? ', spectroCloudModule' : ''}] }).createRoot();
+`;
+
+// Replaces the opt-in auth API's file with an empty export, so the module can
+// be measured with and without it.
+const withoutOptInAuthApi = {
+  name: 'without-opt-in-auth-api',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /\/spectroCloudAuthApi\.esm\.js$/ }, () => ({
+      path: 'spectroCloudAuthApi',
+      namespace: 'stub',
+    }));
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+      contents: 'export const spectroCloudAuthApi = undefined;',
+      loader: 'js',
+    }));
+  },
+};
+
+async function bundle(source, plugins = []) {
+  const result = await build({
+    stdin: { contents: source, resolveDir: root, loader: 'js' },
+    bundle: true,
+    // As an app build does: minified, lazy-loaded parts in their own chunks,
+    // all of which are counted.
+    minify: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    outdir: path.join(root, 'bench-out'),
+    write: false,
+    define: { 'process.env.NODE_ENV': '"production"' },
+    loader: { '.svg': 'file', '.png': 'file', '.woff': 'file', '.woff2': 'file' },
+    logLevel: 'error',
+    plugins,
+  });
+  let raw = 0;
+  let gzip = 0;
+  for (const file of result.outputFiles) {
+    raw += file.contents.byteLength;
+    gzip += gzipSync(file.contents, { level: 9 }).byteLength;
+  }
+  return { raw, gzip };
+}
+
+export async function measureBundleSize() {
+  const baseline = await bundle(app(false));
+  const moduleOnly = await bundle(app(true), [withoutOptInAuthApi]);
+  const full = await bundle(app(true));
+  const diff = (a, b) => ({ raw: a.raw - b.raw, gzip: a.gzip - b.gzip });
+  return {
+    baselineApp: baseline,
+    module: diff(moduleOnly, baseline),
+    optInAuthApi: diff(full, moduleOnly),
+    moduleWithOptInAuthApi: diff(full, baseline),
+  };
+}

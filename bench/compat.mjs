@@ -1,0 +1,210 @@
+// npm run test:compat: proves the module's dependency ranges at both ends.
+// For the lowest and the highest versions the ranges allow, it installs a
+// consistent set of Backstage packages into a scratch directory, type-checks
+// the module's sources and runs its app-level tests there, then checks the
+// README's compatibility table against what it proved.
+//
+//   npm run test:compat                     check
+//   npm run test:compat -- --update-readme  also rewrite the README table
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fail, log, npm, ownPackage, requireInstall, requireRegistry, root, table } from './lib.mjs';
+
+const COMMAND = 'npm run test:compat';
+requireInstall(COMMAND);
+requireRegistry(COMMAND);
+
+// Imported after the checks above, so that a tree without node_modules gets
+// the message rather than a module-not-found stack.
+const { default: semver } = await import('semver');
+const { MODULE_DEPS, duplicatedPackages, planEnds } = await import('./ends.mjs');
+
+// Test libraries, at the ranges the repo uses.
+const TEST_LIBS = [
+  'react',
+  'react-dom',
+  'react-router-dom',
+  '@testing-library/react',
+  '@testing-library/dom',
+  '@testing-library/jest-dom',
+  '@types/react',
+  '@types/react-dom',
+  'yaml',
+];
+// package.test.ts packs the repo's own build; it has no place in a scratch copy.
+const SKIPPED_TESTS = ['package.test.ts'];
+const README_START = '<!-- compat-table -->';
+const README_END = '<!-- /compat-table -->';
+
+const bin = name => path.join(root, 'node_modules/.bin', name);
+
+function prepareScratch(end) {
+  const dir = path.join(os.tmpdir(), `spectrocloud-compat-${end.name}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.cpSync(path.join(root, 'src'), path.join(dir, 'src'), {
+    recursive: true,
+    filter: file => !SKIPPED_TESTS.includes(path.basename(file)),
+  });
+  for (const file of ['config.d.ts', 'README.md']) fs.copyFileSync(path.join(root, file), path.join(dir, file));
+
+  const dependencies = {};
+  const devDependencies = Object.fromEntries(TEST_LIBS.map(lib => [lib, ownPackage.devDependencies[lib]]));
+  for (const [name, version] of Object.entries(end.pins)) {
+    (MODULE_DEPS.includes(name) ? dependencies : devDependencies)[name] = version;
+  }
+  const packageJson = { ...ownPackage, dependencies, devDependencies };
+
+  // frontend-test-utils 0.x neither fails a test app on app errors nor
+  // returns its APIs from renderTestApp; 1.0 does both, and the tests rely on
+  // it. bench/harness-0.x adds the two around the old line's own app.
+  end.harness = semver.lt(end.pins['@backstage/frontend-test-utils'], '1.0.0');
+  if (end.harness) {
+    fs.cpSync(path.join(root, 'bench/harness-0.x'), path.join(dir, 'harness-0.x'), { recursive: true });
+    packageJson.jest = {
+      moduleNameMapper: {
+        '^@backstage/frontend-app-api$': '<rootDir>/../harness-0.x/frontend-app-api.js',
+        '^@backstage/frontend-test-utils$': '<rootDir>/../harness-0.x/frontend-test-utils.js',
+        // How the harness reaches the packages it stands in for.
+        '^actual:(.*)$': '$1',
+      },
+    };
+  }
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(packageJson, null, 2));
+  fs.writeFileSync(
+    path.join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      extends: path.join(root, 'node_modules/@backstage/cli/config/tsconfig.json'),
+      include: ['src', 'config.d.ts'],
+      // The module's own sources: the tests are run here, not type-checked.
+      exclude: ['src/**/*.test.*', 'src/__testUtils__', 'src/setupTests.ts'],
+      compilerOptions: { noEmit: true, incremental: false, jsx: 'react-jsx', types: [] },
+    }),
+  );
+  return dir;
+}
+
+function install(end, dir) {
+  npm(
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      // Backstage trees carry stale React peer ranges (@material-ui/*).
+      '--legacy-peer-deps',
+      ...(end.before ? [`--before=${end.before}`] : []),
+    ],
+    { cwd: dir },
+  );
+  const problems = [];
+  for (const [name, version] of Object.entries(end.pins)) {
+    const installed = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
+    if (installed !== version) problems.push(`${name} resolved to ${installed}, not ${version}`);
+  }
+  const lock = JSON.parse(fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8'));
+  for (const duplicate of duplicatedPackages(lock)) problems.push(`more than one copy installed: ${duplicate}`);
+  return problems;
+}
+
+function run(command, args, cwd) {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
+}
+
+function proveEnd(end) {
+  const started = Date.now();
+  const dir = prepareScratch(end);
+  const result = { ...end, typesOk: false, passed: 0, failed: 0, files: 0, problems: [] };
+  const done = () => {
+    // Kept when something failed, to look into; it is large otherwise.
+    if (result.problems.length) result.problems.push(`the scratch directory is kept: ${dir}`);
+    else fs.rmSync(dir, { recursive: true, force: true });
+    return { ...result, seconds: Math.round((Date.now() - started) / 1000) };
+  };
+
+  log(`\n[${end.name}] installing in ${dir}${end.before ? ` (registry as of ${end.before})` : ''}`);
+  try {
+    result.problems.push(...install(end, dir));
+  } catch (error) {
+    result.problems.push(error.message);
+    return done();
+  }
+
+  log(`[${end.name}] type-checking the module's sources`);
+  const types = run(bin('tsc'), ['-p', dir], dir);
+  result.typesOk = types.ok;
+  if (!types.ok) result.problems.push(`type errors:\n${types.output.trim()}`);
+
+  log(`[${end.name}] running the app-level tests${end.harness ? ' (with bench/harness-0.x)' : ''}`);
+  const resultsFile = path.join(dir, 'jest-results.json');
+  const tests = run(bin('backstage-cli'), ['package', 'test', '--watchAll=false', '--json', `--outputFile=${resultsFile}`], dir);
+  const jest = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : undefined;
+  Object.assign(result, {
+    passed: jest?.numPassedTests ?? 0,
+    failed: jest?.numFailedTests ?? 0,
+    files: jest?.numTotalTestSuites ?? 0,
+  });
+  if (!tests.ok || !jest?.numTotalTests) {
+    const failures = jest?.testResults
+      .flatMap(file =>
+        file.assertionResults
+          .filter(a => a.status === 'failed')
+          .map(a => `  ${path.basename(file.name)}: ${a.fullName}\n    ${a.failureMessages[0]?.split('\n')[0]}`),
+      )
+      .join('\n');
+    result.problems.push(`tests failed:\n${failures || tests.output.trim().split('\n').slice(-40).join('\n')}`);
+  }
+  return done();
+}
+
+function readmeTable([low, high]) {
+  const rows = Object.keys(low.pins).map(name => `| \`${name}\` | ${low.pins[name]} | ${high.pins[name]} |`);
+  return ['| package | lowest | highest |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+/** Returns a problem when README.md's table is not what was proved. */
+function checkReadme(results, update) {
+  const file = path.join(root, 'README.md');
+  const readme = fs.readFileSync(file, 'utf8');
+  const start = readme.indexOf(README_START);
+  const end = readme.indexOf(README_END);
+  if (start < 0 || end < start) return `README.md has no ${README_START} ... ${README_END} block.`;
+  const expected = readmeTable(results);
+  if (readme.slice(start + README_START.length, end).trim() === expected) return undefined;
+  if (update) {
+    fs.writeFileSync(file, `${readme.slice(0, start + README_START.length)}\n${expected}\n${readme.slice(end)}`);
+    log('\nUpdated the compatibility table in README.md.');
+    return undefined;
+  }
+  return `README.md's compatibility table differs from what was proved. Run \`${COMMAND} -- --update-readme\`, or set it to:\n\n${expected}`;
+}
+
+const started = Date.now();
+const results = planEnds().map(proveEnd);
+
+log(
+  '',
+  table(
+    ['end', 'versions', 'types', 'tests passed/failed', 'time'],
+    results.map(r => [
+      r.name,
+      Object.entries(r.pins)
+        .map(([p, v]) => `${p.replace('@backstage/', '')} ${v}`)
+        .join(', '),
+      r.typesOk ? 'ok' : 'errors',
+      `${r.passed}/${r.failed} in ${r.files} files`,
+      `${r.seconds} s`,
+    ]),
+  ),
+);
+
+const problems = results.flatMap(r => r.problems.map(p => `[${r.name}] ${p}`));
+if (!problems.length) {
+  const readmeProblem = checkReadme(results, process.argv.includes('--update-readme'));
+  if (readmeProblem) problems.push(readmeProblem);
+}
+log(`\nTook ${Math.round((Date.now() - started) / 1000)} s.`);
+if (problems.length) fail(problems.join('\n\n'));
+log('Both ends pass, and README.md lists what they proved.');
