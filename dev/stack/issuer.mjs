@@ -13,6 +13,7 @@ import http from 'node:http';
 
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { interactionPolicy } from 'oidc-provider';
+import { HOST, closeServer, listen } from './loopback.mjs';
 
 /**
  * @typedef {object} IssuerClient
@@ -39,7 +40,6 @@ import Provider, { interactionPolicy } from 'oidc-provider';
  * @property {() => Promise<void>} close
  */
 
-const HOST = '127.0.0.1';
 const PAGE_TITLE = 'SpectroCloud (local stand-in) sign-in';
 
 /**
@@ -461,20 +461,4 @@ function sendText(res, status, text) {
   res.end(text);
 }
 
-function listen(server, port) {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, HOST, () => {
-      server.off('error', reject);
-      resolve(server.address().port);
-    });
-  });
-}
 
-function closeServer(server) {
-  return new Promise((resolve) => {
-    // Keep-alive sockets (fetch, browsers) would otherwise hold close() open.
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}

@@ -13,6 +13,7 @@ import { appendFile } from 'node:fs/promises';
 import http from 'node:http';
 
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { HOST, closeServer, listen } from './loopback.mjs';
 
 /**
  * @typedef {object} OidcOptions  mirrors kube-apiserver's --oidc-* flags
@@ -33,7 +34,6 @@ import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 
  * @typedef {{ user: string, groups: string[] }} UserInfo
  */
 
-const HOST = '127.0.0.1';
 const SERVICE_ACCOUNT_USER = 'system:serviceaccount:default:backstage';
 // kube's OIDC verifier (go-oidc) applies no leeway to `exp`.
 const CLOCK_TOLERANCE_SECONDS = 0;
@@ -716,19 +716,4 @@ function safeDecode(segment) {
   }
 }
 
-function listen(server, port) {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, HOST, () => {
-      server.off('error', reject);
-      resolve(server.address().port);
-    });
-  });
-}
 
-function closeServer(server) {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
