@@ -51,6 +51,24 @@ async function openPage(browser) {
   return { context, page, requests, consoleLines, idTokens };
 }
 
+/**
+ * Runs a scenario in a fresh page; on failure saves what the page showed as
+ * `<name>-failed.png` before the error is reported.
+ */
+function inBrowser(getBrowser, name, scenario) {
+  return async () => {
+    const session = await openPage(getBrowser());
+    try {
+      await scenario(session);
+    } catch (error) {
+      await session.page.screenshot({ path: path.join(artifacts, `${name}-failed.png`), fullPage: true }).catch(() => {});
+      throw error;
+    } finally {
+      await session.context.close();
+    }
+  };
+}
+
 async function signInWithSpectroCloud(page, appUrl, userId) {
   await page.goto(appUrl);
   const [popup] = await Promise.all([
@@ -81,14 +99,12 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
     await stack?.stop();
   });
 
-  it('1. the permitted user sees the OIDC cluster\'s pods as themselves', async () => {
-    const { page, context } = await openPage(browser);
+  it('1. the permitted user sees the OIDC cluster\'s pods as themselves', inBrowser(() => browser, 'scenario-1', async ({ page }) => {
     const mark = auditLines(stack.auditLogPath).length;
     await signInWithSpectroCloud(page, stack.appUrl, 'alice');
     await openKubernetesTab(page, stack.appUrl);
     await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
     await page.screenshot({ path: path.join(artifacts, '1-permitted-user.png'), fullPage: true });
-    await context.close();
 
     const oidcLines = auditLines(stack.auditLogPath).slice(mark).filter(line => line.cluster === 'palette-dev');
     assert.ok(oidcLines.some(line => line.resource === 'pods' && line.verb === 'list' && line.code === 200));
@@ -104,10 +120,9 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
       `${oidcLines.length} palette-dev requests, all as alice@example.com (groups ${oidcLines[0].groups.join(', ')})`,
       `each carried an RS256 token from ${stack.issuer.issuer} for client ${CLIENT_ID}`,
     ]);
-  });
+  }));
 
-  it('2. the user without a binding is denied on the OIDC cluster; the service-account cluster still shows', async () => {
-    const { page, context } = await openPage(browser);
+  it('2. the user without a binding is denied on the OIDC cluster; the service-account cluster still shows', inBrowser(() => browser, 'scenario-2', async ({ page }) => {
     const mark = auditLines(stack.auditLogPath).length;
     await signInWithSpectroCloud(page, stack.appUrl, 'bob');
     await openKubernetesTab(page, stack.appUrl);
@@ -119,16 +134,14 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
     await denied.waitFor();
     await page.screenshot({ path: path.join(artifacts, '2-denied-user.png'), fullPage: true });
     const shown = (await denied.textContent()).trim();
-    await context.close();
 
     const oidcLines = auditLines(stack.auditLogPath).slice(mark).filter(line => line.cluster === 'palette-dev');
     assert.ok(oidcLines.length > 0);
     assert.ok(oidcLines.every(line => line.user === 'bob@example.com' && line.code === 403));
     report('denied user', [`palette-dev shows: ${shown.slice(0, 120)}`, 'shared-sa shows 2 pods', `${oidcLines.length} palette-dev requests answered 403 for bob@example.com`]);
-  });
+  }));
 
-  it('3. a guest is asked for SpectroCloud sign-in, and dismissing it says so', async () => {
-    const { page, context } = await openPage(browser);
+  it('3. a guest is asked for SpectroCloud sign-in, and dismissing it says so', inBrowser(() => browser, 'scenario-3', async ({ page }) => {
     await page.goto(stack.appUrl);
     await page.getByRole('button', { name: /enter/i }).click();
     await page.getByRole('link', { name: 'Catalog' }).first().waitFor();
@@ -141,19 +154,17 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
     await page.getByText('There was a problem retrieving Kubernetes objects').click();
     const message = page.getByText(/SpectroCloud sign-in is required/).first();
     await message.waitFor();
+    await page.waitForTimeout(500); // let the panel finish expanding for the screenshot
     await page.screenshot({ path: path.join(artifacts, '3b-sign-in-dismissed.png'), fullPage: true });
     const shown = (await message.textContent()).trim();
-    await context.close();
     report('not signed in to SpectroCloud', ['the Kubernetes tab opened a "Login Required" dialog for SpectroCloud', `after "Reject all" it shows: ${shown.slice(0, 160)}`]);
-  });
+  }));
 
-  it('5. the token goes only to the backend\'s Kubernetes routes, never into a URL or the console', async () => {
-    const { page, context, requests, consoleLines, idTokens } = await openPage(browser);
+  it('5. the token goes only to the backend\'s Kubernetes routes, never into a URL or the console', inBrowser(() => browser, 'scenario-5', async ({ page, requests, consoleLines, idTokens }) => {
     await signInWithSpectroCloud(page, stack.appUrl, 'alice');
     await openKubernetesTab(page, stack.appUrl);
     await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
     await page.screenshot({ path: path.join(artifacts, '5-token-isolation.png'), fullPage: true });
-    await context.close();
 
     assert.ok(idTokens.size > 0, 'the page received an ID token');
     const carrying = requests.filter(r => [...idTokens].some(token => r.url.includes(token) || r.body.includes(token) || Object.values(r.headers).some(v => v.includes(token))));
@@ -174,21 +185,25 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
       `${carrying.length - toKubernetes.length} more carried it only in the backend auth module's refresh cookie to /api/auth/spectrocloud/*`,
       `no URL and none of ${consoleLines.length} console lines held it`,
     ]);
-  });
+  }));
 
-  it('6. pod logs reach the OIDC cluster through the proxy as the user', async () => {
-    const { page, context } = await openPage(browser);
+  it('6. pod logs reach the OIDC cluster through the proxy as the user', inBrowser(() => browser, 'scenario-6', async ({ page }) => {
     const mark = auditLines(stack.auditLogPath).length;
     await signInWithSpectroCloud(page, stack.appUrl, 'alice');
     await openKubernetesTab(page, stack.appUrl);
+    await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
     await clusterCard(page, 'palette-dev').click();
-    await page.getByRole('button', { name: /Deployment/ }).first().click();
+    // The summary's text opens drawers; its chevron expands the pods table.
+    await page
+      .getByRole('button', { name: /Deployment/ })
+      .first()
+      .locator('.MuiAccordionSummary-expandIcon')
+      .click();
     await page.getByRole('button').filter({ hasText: /^demo-service-[a-z0-9]+-[a-z0-9]+$/ }).first().click();
     await page.getByRole('button').filter({ hasText: /^Logs$/ }).first().click();
     await page.getByText(/logs on cluster palette-dev/).waitFor();
     await page.getByText(/listening on :8080/).waitFor();
     await page.screenshot({ path: path.join(artifacts, '6-pod-logs.png'), fullPage: true });
-    await context.close();
 
     const logLines = auditLines(stack.auditLogPath).slice(mark).filter(line => line.resource === 'pods/log');
     assert.ok(logLines.length > 0);
@@ -198,7 +213,7 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
       assert.equal(line.code, 200);
     }
     report('pod logs through the proxy', [`${logLines.length} pods/log request(s) on palette-dev as alice@example.com, answered 200`]);
-  });
+  }));
 });
 
 describe('an expired SpectroCloud ID token, in a browser', { timeout: 300_000 }, () => {
@@ -215,8 +230,7 @@ describe('an expired SpectroCloud ID token, in a browser', { timeout: 300_000 },
     await stack?.stop();
   });
 
-  it('4. after expiry the user is asked to sign in again (the backend auth module cannot refresh)', async () => {
-    const { page, context, idTokens } = await openPage(browser);
+  it('4. after expiry the user is asked to sign in again (the backend auth module cannot refresh)', inBrowser(() => browser, 'scenario-4', async ({ page, idTokens }) => {
     await signInWithSpectroCloud(page, stack.appUrl, 'alice');
     await openKubernetesTab(page, stack.appUrl);
     await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
@@ -225,7 +239,6 @@ describe('an expired SpectroCloud ID token, in a browser', { timeout: 300_000 },
     const signIn = page.getByRole('button', { name: /sign in/i }).first();
     await signIn.waitFor();
     await page.screenshot({ path: path.join(artifacts, '4-expired-token.png'), fullPage: true });
-    await context.close();
 
     const alice = auditLines(stack.auditLogPath).filter(line => line.cluster === 'palette-dev' && line.user === 'alice@example.com');
     const tokens = new Set(alice.map(line => line.tokenFingerprint));
@@ -235,5 +248,5 @@ describe('an expired SpectroCloud ID token, in a browser', { timeout: 300_000 },
       `ID token lifetime ${SHORT_TTL_SECONDS} s; after ${SHORT_TTL_SECONDS + 3} s and a reload the app shows the sign-in page again`,
       `the audit log holds ${tokens.size} token for alice: the backend auth module's refresh re-serves the first ID token until it expires and never asks the issuer for a new one`,
     ]);
-  });
+  }));
 });
