@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 
-import { signInWithAuthorizationCode, startIssuer } from './issuer.mjs';
+import { signInWithAuthorizationCode } from './httpClient.mjs';
+import { startIssuer } from './issuer.mjs';
 
 const REDIRECT_URI = 'http://127.0.0.1:7007/api/auth/spectrocloud/handler/frame';
 const CLIENT = { client_id: 'backstage', client_secret: `secret-${randomUUID()}`, redirect_uris: [REDIRECT_URI] };

@@ -12,7 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
 
-import { signInWithAuthorizationCode, startIssuer } from './issuer.mjs';
+import { signInWithAuthorizationCode } from './httpClient.mjs';
+import { startIssuer } from './issuer.mjs';
 import { demoFixtures, parseLabelSelector, startKubeApiServer } from './kube-apiserver.mjs';
 
 const REDIRECT_URI = 'http://127.0.0.1:7007/api/auth/spectrocloud/handler/frame';
