@@ -52,44 +52,50 @@ function assertPortFree(port, piece, variable) {
   });
 }
 
-async function waitForHttp(url, { piece, child, timeoutMs, logFile }) {
+/** Calls `ready` every 500 ms until it returns true; false after the deadline. */
+async function poll(ready, { timeoutMs, beforeEach = () => {} }) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) {
-      throw new StackError(piece, `exited with code ${child.exitCode} before it was ready; last log lines:\n${tail(logFile)}`);
-    }
-    try {
-      const response = await fetch(url);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
+    beforeEach();
+    if (await ready().catch(() => false)) return true;
     await new Promise(resolve => setTimeout(resolve, 500));
   }
-  throw new StackError(piece, `not ready at ${url} after ${timeoutMs / 1000} s; last log lines:\n${tail(logFile)}`);
+  return false;
+}
+
+async function waitForHttp(url, { piece, child, timeoutMs, logFile }) {
+  const ready = await poll(async () => (await fetch(url)).ok, {
+    timeoutMs,
+    beforeEach: () => {
+      if (child && child.exitCode !== null) {
+        throw new StackError(piece, `exited with code ${child.exitCode} before it was ready; last log lines:\n${tail(logFile)}`);
+      }
+    },
+  });
+  if (!ready) {
+    throw new StackError(piece, `not ready at ${url} after ${timeoutMs / 1000} s; last log lines:\n${tail(logFile)}`);
+  }
 }
 
 // Sign-in resolves users from the catalog, so the stack is ready only once
 // the catalog has read dev/catalog.yaml. A guest token is enough to ask.
 async function waitForCatalog(backendUrl, { timeoutMs, logFile }) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const guest = await fetch(`${backendUrl}/api/auth/guest/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest' } });
-      const { backstageIdentity } = await guest.json();
-      const users = await fetch(`${backendUrl}/api/catalog/entities/by-refs`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${backstageIdentity.token}` },
-        body: JSON.stringify({ entityRefs: [...DEMO_USERS.map(user => `user:default/${user.id}`), `component:default/${COMPONENT}`] }),
-      });
-      const { items } = await users.json();
-      if (items.every(Boolean)) return;
-    } catch {
-      // not ready yet
-    }
-    await new Promise(resolve => setTimeout(resolve, 500));
+  let token;
+  const entityRefs = [...DEMO_USERS.map(user => `user:default/${user.id}`), `component:default/${COMPONENT}`];
+  const ready = await poll(async () => {
+    token ??= (
+      await (await fetch(`${backendUrl}/api/auth/guest/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest' } })).json()
+    ).backstageIdentity.token;
+    const response = await fetch(`${backendUrl}/api/catalog/entities/by-refs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ entityRefs }),
+    });
+    return (await response.json()).items.every(Boolean);
+  }, { timeoutMs });
+  if (!ready) {
+    throw new StackError('catalog', `dev/catalog.yaml was not loaded after ${timeoutMs / 1000} s; last log lines:\n${tail(logFile)}`);
   }
-  throw new StackError('catalog', `dev/catalog.yaml was not loaded after ${timeoutMs / 1000} s; last log lines:\n${tail(logFile)}`);
 }
 
 function tail(file, lines = 20) {
