@@ -3,11 +3,11 @@
 // .e2e-artifacts/ and prints what it verified.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { readAuditLog, tokenFingerprint } from './kube-apiserver.mjs';
 import { CLIENT_ID, COMPONENT, startStack } from './start.mjs';
 
 const rootDir = path.resolve(fileURLToPath(import.meta.url), '../../..');
@@ -20,8 +20,6 @@ if (!fs.existsSync(chromiumPath)) {
 }
 fs.mkdirSync(artifacts, { recursive: true });
 
-const fingerprint = token => createHash('sha256').update(token).digest('hex').slice(0, 16);
-const auditLines = file => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '').trim().split('\n').filter(Boolean).map(line => JSON.parse(line));
 const report = (scenario, lines) => console.log([`✓ ${scenario}`, ...lines.map(line => `    ${line}`)].join('\n'));
 
 function launchBrowser() {
@@ -100,13 +98,13 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
   });
 
   it('1. the permitted user sees the OIDC cluster\'s pods as themselves', inBrowser(() => browser, 'scenario-1', async ({ page }) => {
-    const mark = auditLines(stack.auditLogPath).length;
+    const mark = readAuditLog(stack.auditLogPath).length;
     await signInWithSpectroCloud(page, stack.appUrl, 'alice');
     await openKubernetesTab(page, stack.appUrl);
     await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
     await page.screenshot({ path: path.join(artifacts, '1-permitted-user.png'), fullPage: true });
 
-    const oidcLines = auditLines(stack.auditLogPath).slice(mark).filter(line => line.cluster === 'palette-dev');
+    const oidcLines = readAuditLog(stack.auditLogPath).slice(mark).filter(line => line.cluster === 'palette-dev');
     assert.ok(oidcLines.some(line => line.resource === 'pods' && line.verb === 'list' && line.code === 200));
     for (const line of oidcLines) {
       assert.equal(line.user, 'alice@example.com');
@@ -123,7 +121,7 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
   }));
 
   it('2. the user without a binding is denied on the OIDC cluster; the service-account cluster still shows', inBrowser(() => browser, 'scenario-2', async ({ page }) => {
-    const mark = auditLines(stack.auditLogPath).length;
+    const mark = readAuditLog(stack.auditLogPath).length;
     await signInWithSpectroCloud(page, stack.appUrl, 'bob');
     await openKubernetesTab(page, stack.appUrl);
     await clusterCard(page, 'shared-sa').getByText('2 pods').waitFor();
@@ -135,7 +133,7 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
     await page.screenshot({ path: path.join(artifacts, '2-denied-user.png'), fullPage: true });
     const shown = (await denied.textContent()).trim();
 
-    const oidcLines = auditLines(stack.auditLogPath).slice(mark).filter(line => line.cluster === 'palette-dev');
+    const oidcLines = readAuditLog(stack.auditLogPath).slice(mark).filter(line => line.cluster === 'palette-dev');
     assert.ok(oidcLines.length > 0);
     assert.ok(oidcLines.every(line => line.user === 'bob@example.com' && line.code === 403));
     report('denied user', [`palette-dev shows: ${shown.slice(0, 120)}`, 'shared-sa shows 2 pods', `${oidcLines.length} palette-dev requests answered 403 for bob@example.com`]);
@@ -188,7 +186,7 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
   }));
 
   it('6. pod logs reach the OIDC cluster through the proxy as the user', inBrowser(() => browser, 'scenario-6', async ({ page }) => {
-    const mark = auditLines(stack.auditLogPath).length;
+    const mark = readAuditLog(stack.auditLogPath).length;
     await signInWithSpectroCloud(page, stack.appUrl, 'alice');
     await openKubernetesTab(page, stack.appUrl);
     await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
@@ -205,7 +203,7 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
     await page.getByText(/listening on :8080/).waitFor();
     await page.screenshot({ path: path.join(artifacts, '6-pod-logs.png'), fullPage: true });
 
-    const logLines = auditLines(stack.auditLogPath).slice(mark).filter(line => line.resource === 'pods/log');
+    const logLines = readAuditLog(stack.auditLogPath).slice(mark).filter(line => line.resource === 'pods/log');
     assert.ok(logLines.length > 0);
     for (const line of logLines) {
       assert.equal(line.cluster, 'palette-dev');
@@ -240,10 +238,10 @@ describe('an expired SpectroCloud ID token, in a browser', { timeout: 300_000 },
     await signIn.waitFor();
     await page.screenshot({ path: path.join(artifacts, '4-expired-token.png'), fullPage: true });
 
-    const alice = auditLines(stack.auditLogPath).filter(line => line.cluster === 'palette-dev' && line.user === 'alice@example.com');
+    const alice = readAuditLog(stack.auditLogPath).filter(line => line.cluster === 'palette-dev' && line.user === 'alice@example.com');
     const tokens = new Set(alice.map(line => line.tokenFingerprint));
     assert.equal(tokens.size, 1);
-    assert.equal(new Set([...idTokens].map(fingerprint)).size, 1);
+    assert.equal(new Set([...idTokens].map(tokenFingerprint)).size, 1);
     report('expired token', [
       `ID token lifetime ${SHORT_TTL_SECONDS} s; after ${SHORT_TTL_SECONDS + 3} s and a reload the app shows the sign-in page again`,
       `the audit log holds ${tokens.size} token for alice: the backend auth module's refresh re-serves the first ID token until it expires and never asks the issuer for a new one`,

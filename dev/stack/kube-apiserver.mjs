@@ -9,6 +9,7 @@
 // echoed or written; the audit log carries a sha256 fingerprint instead.
 
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import http from 'node:http';
 
@@ -246,11 +247,22 @@ function constantTimeEquals(a, b) {
   return timingSafeEqual(sha256(a), sha256(b));
 }
 
+/** How the audit log names a token without holding it. */
+export function tokenFingerprint(token) {
+  return sha256(token).toString('hex').slice(0, 16);
+}
+
+/** The audit log's lines, parsed; none while nothing has been written. */
+export function readAuditLog(auditLogPath) {
+  if (!fs.existsSync(auditLogPath)) return [];
+  return fs.readFileSync(auditLogPath, 'utf8').split('\n').filter(Boolean).map(line => JSON.parse(line));
+}
+
 /** What the audit log may say about a token: unverified header/claims and a fingerprint. */
 function tokenFacts(token) {
   const facts = { tokenIssuer: null, tokenAlg: null, tokenAudience: null, tokenFingerprint: null };
   if (!token) return facts;
-  facts.tokenFingerprint = sha256(token).toString('hex').slice(0, 16);
+  facts.tokenFingerprint = tokenFingerprint(token);
   try {
     facts.tokenAlg = decodeProtectedHeader(token).alg ?? null;
     const claims = decodeJwt(token);

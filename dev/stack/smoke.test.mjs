@@ -2,9 +2,9 @@
 // that the OIDC cluster sees the user and the service-account cluster does not.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { BrowserlessClient } from './httpClient.mjs';
+import { readAuditLog, tokenFingerprint } from './kube-apiserver.mjs';
 import { COMPONENT, startStack } from './start.mjs';
 
 const entity = {
@@ -14,8 +14,6 @@ const entity = {
   spec: { type: 'service', lifecycle: 'production', owner: 'group:default/platform-readers' },
 };
 
-const fingerprint = token => createHash('sha256').update(token).digest('hex').slice(0, 16);
-const auditLines = path => fs.readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map(line => JSON.parse(line));
 
 describe('the development stack', { timeout: 240_000 }, () => {
   let stack;
@@ -68,8 +66,8 @@ describe('the development stack', { timeout: 240_000 }, () => {
     assert.equal(pods(clusters['palette-dev']).length, 2);
     assert.equal(pods(clusters['shared-sa']).length, 2);
 
-    const token = fingerprint(sessions.alice.providerInfo.idToken);
-    const lines = auditLines(stack.auditLogPath).filter(line => line.tokenFingerprint === token);
+    const token = tokenFingerprint(sessions.alice.providerInfo.idToken);
+    const lines = readAuditLog(stack.auditLogPath).filter(line => line.tokenFingerprint === token);
     assert.ok(lines.length > 0, 'the OIDC cluster saw the user\'s token');
     for (const line of lines) {
       assert.equal(line.cluster, 'palette-dev');
@@ -86,15 +84,15 @@ describe('the development stack', { timeout: 240_000 }, () => {
     assert.ok(clusters['palette-dev'].errors.length > 0);
     assert.equal(pods(clusters['shared-sa']).length, 2);
 
-    const token = fingerprint(sessions.bob.providerInfo.idToken);
-    const lines = auditLines(stack.auditLogPath).filter(line => line.tokenFingerprint === token);
+    const token = tokenFingerprint(sessions.bob.providerInfo.idToken);
+    const lines = readAuditLog(stack.auditLogPath).filter(line => line.tokenFingerprint === token);
     assert.ok(lines.length > 0);
     assert.ok(lines.every(line => line.user === 'bob@example.com' && line.code === 403));
   });
 
   it('sends the service-account cluster only its own credentials', () => {
-    const userTokens = new Set(Object.values(sessions).map(s => fingerprint(s.providerInfo.idToken)));
-    const shared = auditLines(stack.auditLogPath).filter(line => line.cluster === 'shared-sa');
+    const userTokens = new Set(Object.values(sessions).map(s => tokenFingerprint(s.providerInfo.idToken)));
+    const shared = readAuditLog(stack.auditLogPath).filter(line => line.cluster === 'shared-sa');
     assert.ok(shared.length > 0);
     for (const line of shared) {
       assert.equal(line.user, 'system:serviceaccount:default:backstage');
@@ -117,9 +115,9 @@ describe('the development stack', { timeout: 240_000 }, () => {
     );
     assert.equal(response.status, 200);
     assert.ok((await response.text()).length > 0);
-    const last = auditLines(stack.auditLogPath).filter(line => line.resource === 'pods/log').at(-1);
+    const last = readAuditLog(stack.auditLogPath).filter(line => line.resource === 'pods/log').at(-1);
     assert.equal(last.user, 'alice@example.com');
-    assert.equal(last.tokenFingerprint, fingerprint(sessions.alice.providerInfo.idToken));
+    assert.equal(last.tokenFingerprint, tokenFingerprint(sessions.alice.providerInfo.idToken));
   });
 
   it('never writes token text to the audit log or the backend log', () => {
