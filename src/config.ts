@@ -1,16 +1,16 @@
 import type { ConfigApi } from '@backstage/frontend-plugin-api';
 
 /** The app-config key that holds the token-provider name. */
-export const TOKEN_PROVIDER_NAME_KEY = 'kubernetes.spectroCloudAuth.tokenProviderName';
+const TOKEN_PROVIDER_NAME_KEY = 'kubernetes.spectroCloudAuth.tokenProviderName';
 
 /** The name used when the app-config key is not set. */
-export const DEFAULT_TOKEN_PROVIDER_NAME = 'spectrocloud';
+const DEFAULT_TOKEN_PROVIDER_NAME = 'spectrocloud';
 
 /**
  * The OIDC token providers the stock Kubernetes plugin offers. The module
  * keeps all of them, so SpectroCloud may not take one of their names.
  */
-export const STOCK_OIDC_PROVIDER_NAMES = [
+const STOCK_OIDC_PROVIDER_NAMES = [
   'gitlab',
   'google',
   'microsoft',

@@ -8,7 +8,7 @@ import {
 import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
 
 /** Scopes that make Palette issue an ID token with the user's email. */
-export const SPECTROCLOUD_DEFAULT_SCOPES = ['openid', 'profile', 'email'];
+const SPECTROCLOUD_DEFAULT_SCOPES = ['openid', 'profile', 'email'];
 
 /**
  * An OAuth2 client for the backend auth provider `spectrocloud`, registered as

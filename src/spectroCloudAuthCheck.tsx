@@ -8,7 +8,7 @@ import {
 import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
 
 /** The message shown when no plugin provides `auth.spectrocloud`. */
-export const MISSING_AUTH_API_MESSAGE =
+const MISSING_AUTH_API_MESSAGE =
   `No SpectroCloud auth API (auth.spectrocloud) is registered in this app, so the Kubernetes plugin cannot get SpectroCloud ID tokens. ` +
   `Enable the one this module ships with app-config "app.extensions: [{ api:kubernetes/spectrocloud-auth: true }]", ` +
   `or install a SpectroCloud auth frontend plugin that provides auth.spectrocloud.`;
