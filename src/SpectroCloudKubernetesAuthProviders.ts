@@ -1,21 +1,12 @@
 import type { OpenIdConnectApi } from '@backstage/frontend-plugin-api';
 import type { KubernetesAuthProvidersApi } from '@backstage/plugin-kubernetes-react';
+import { redactTokens } from './redactTokens';
 
 // Named by @backstage/plugin-kubernetes-common; taken from the API to avoid a
 // dependency for one type.
 type KubernetesRequestBody = Parameters<
   KubernetesAuthProvidersApi['decorateRequestBodyForAuth']
 >[1];
-
-// Anything shaped like a JWT or a bearer credential. Error texts from auth
-// clients are shown in the Kubernetes tab, so they are scrubbed first.
-const TOKEN_LIKE =
-  /\b(?:Bearer\s+\S+|[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)/g;
-
-/** Replaces token-like text in a message with `[redacted]`. */
-export function redactTokens(text: string): string {
-  return text.replace(TOKEN_LIKE, '[redacted]');
-}
 
 /**
  * Serves `oidc.<tokenProviderName>` from the SpectroCloud auth API and hands

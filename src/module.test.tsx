@@ -2,9 +2,11 @@ import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
 import {
   kubernetesApiRef,
   kubernetesAuthProvidersApiRef,
+  type KubernetesAuthProvidersApi,
 } from '@backstage/plugin-kubernetes-react';
-import { fetchApiRef } from '@backstage/frontend-plugin-api';
+import { fetchApiRef, type FrontendFeature } from '@backstage/frontend-plugin-api';
 import { renderTestApp } from '@backstage/frontend-test-utils';
+import type { JsonObject } from '@backstage/types';
 import spectroCloudModule from './index';
 import {
   CLUSTERS,
@@ -18,28 +20,76 @@ import {
 } from './__testUtils__/testApp';
 import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
 
-const installPaths = {
-  'nothing in app-config': {},
-  'the stock auth-providers extension disabled': {
-    app: { extensions: [{ 'api:kubernetes/auth-providers': false }] },
-  },
-};
+const STOCK = 'api:kubernetes/auth-providers';
+const OWN = 'api:kubernetes/spectrocloud-auth-providers';
+const MODULE_EXTENSIONS = [
+  STOCK,
+  OWN,
+  'api:kubernetes/spectrocloud-auth',
+  'app-root-element:kubernetes/spectrocloud-auth-check',
+];
 
-describe.each(Object.entries(installPaths))('installed with %s', (_, config) => {
-  it('sends the SpectroCloud ID token under auth.oidc.spectrocloud and keeps every stock provider', async () => {
-    const { result, backend } = await loadKubernetesObjects({ config });
+const extensions = (...entries: Array<string | JsonObject>) => ({ app: { extensions: entries } });
+
+// Every way an app-config may name the extensions involved. Naming an
+// extension moves it to the front of the app's list, which decides between
+// two providers of one API; the module must win in each case.
+const appConfigs: Array<[string, JsonObject]> = [
+  ['nothing in app-config', {}],
+  ['the stock auth-providers extension disabled', extensions({ [STOCK]: false })],
+  ...MODULE_EXTENSIONS.flatMap((id): Array<[string, JsonObject]> => [
+    [`${id} named as a string`, extensions(id)],
+    [`${id} named as true`, extensions({ [id]: true })],
+    [`${id} named as an object`, extensions({ [id]: { config: {} } })],
+  ]),
+  ['the module\'s id, then the stock id', extensions(OWN, STOCK)],
+  ['the stock id, then the module\'s id', extensions(STOCK, OWN)],
+  ['the module\'s id, then the stock id, both true', extensions({ [OWN]: true }, { [STOCK]: true })],
+  ['the stock id, then the module\'s id, both true', extensions({ [STOCK]: true }, { [OWN]: true })],
+  ['the module\'s own id disabled', extensions({ [OWN]: false })],
+  ['the stock id alone', extensions(STOCK)],
+];
+
+describe.each(appConfigs)('with %s', (_, config) => {
+  it('sends the SpectroCloud ID token and every stock provider\'s credentials, with no app error', async () => {
+    const { result, backend, errorApi } = await loadKubernetesObjects({ config });
 
     expect(result.error).toBeUndefined();
-    const post = backend.requests.find(r => r.method === 'POST');
-    expect(post?.url).toBe('http://localhost:7007/api/kubernetes/services/demo-service');
-    expect(post?.body.auth).toEqual({
+    expect(backend.requests.find(r => r.method === 'POST')?.body.auth).toEqual({
+      oidc: { spectrocloud: SPECTROCLOUD_TOKEN, ...STOCK_OIDC_TOKENS },
+      google: 'google-id-token-access',
+      aks: 'microsoft-id-token-access',
+    });
+    expect(errorApi.getErrors()).toEqual([]);
+  });
+});
+
+const spectroCloud = CLUSTERS.filter(c => c.oidcTokenProvider === 'spectrocloud');
+const others = CLUSTERS.filter(c => c.oidcTokenProvider !== 'spectrocloud');
+const clusterOrders = {
+  'SpectroCloud first': [...spectroCloud, ...others],
+  'SpectroCloud in the middle': [...others.slice(0, 3), ...spectroCloud, ...others.slice(3)],
+  'SpectroCloud last': [...others, ...spectroCloud],
+};
+
+describe.each(Object.entries(clusterOrders))('with clusters listed %s', (_, clusters) => {
+  it('keeps the credentials of the clusters before and after it', async () => {
+    const { result, backend } = await loadKubernetesObjects({ clusters });
+
+    expect(result.error).toBeUndefined();
+    expect(backend.requests.find(r => r.method === 'POST')?.body.auth).toEqual({
       oidc: { spectrocloud: SPECTROCLOUD_TOKEN, ...STOCK_OIDC_TOKENS },
       google: 'google-id-token-access',
       aks: 'microsoft-id-token-access',
     });
   });
+});
 
-  it('sends the token in the proxy header only to SpectroCloud clusters', async () => {
+describe('pod logs and exec (the proxy path)', () => {
+  it.each([
+    ['nothing in app-config', {}],
+    ['the stock auth-providers extension disabled', extensions({ [STOCK]: false })],
+  ])('with %s, send the token in the proxy header only to SpectroCloud clusters', async (_, config) => {
     const backend = fakeKubernetesBackend();
     const { apis } = renderTestApp({
       features: [kubernetesPlugin, spectroCloudModule],
@@ -99,15 +149,34 @@ describe('the seed documentation\'s app-config key', () => {
   });
 });
 
-describe('the providers API', () => {
-  it('resolves to the module\'s implementation rather than the stock one', () => {
+describe('the installed Kubernetes plugin', () => {
+  function providersOf(features: FrontendFeature[]) {
     const { apis } = renderTestApp({
-      features: [kubernetesPlugin, spectroCloudModule],
+      features,
       config: baseConfig,
       apis: [[spectroCloudAuthApiRef, fakeSpectroCloudAuth()], ...stockAuthApis()] as any,
     });
-    return expect(
-      apis.get(kubernetesAuthProvidersApiRef)!.getCredentials('oidc.spectrocloud'),
-    ).resolves.toEqual({ token: SPECTROCLOUD_TOKEN });
+    return apis.get(kubernetesAuthProvidersApiRef)!;
+  }
+
+  it('offers no provider that this module\'s API lacks, and each gives the same credentials', async () => {
+    const stock = providersOf([kubernetesPlugin]);
+    const withModule = providersOf([kubernetesPlugin, spectroCloudModule]);
+    // What the plugin's own extension builds: KubernetesAuthProviders keeps
+    // its providers in this map, which has no public accessor.
+    const stockProviders = [
+      ...(stock as unknown as { kubernetesAuthProviderMap: Map<string, unknown> })
+        .kubernetesAuthProviderMap.keys(),
+    ];
+    expect(stockProviders.length).toBeGreaterThan(0);
+
+    const credentials = async (api: KubernetesAuthProvidersApi, provider: string) => ({
+      provider,
+      body: await api.decorateRequestBodyForAuth(provider, { entity: {} as any }),
+      proxy: await api.getCredentials(provider),
+    });
+    for (const provider of stockProviders) {
+      expect(await credentials(withModule, provider)).toEqual(await credentials(stock, provider));
+    }
   });
 });

@@ -1,5 +1,8 @@
 import { createFrontendModule } from '@backstage/frontend-plugin-api';
-import { spectroCloudKubernetesAuthProvidersApi } from './kubernetesAuthProvidersApi';
+import {
+  kubernetesAuthProvidersApi,
+  spectroCloudKubernetesAuthProvidersApi,
+} from './kubernetesAuthProvidersApi';
 import { spectroCloudAuthApi } from './spectroCloudAuthApi';
 import { spectroCloudAuthCheck } from './spectroCloudAuthCheck';
 
@@ -12,6 +15,7 @@ import { spectroCloudAuthCheck } from './spectroCloudAuthCheck';
 export const kubernetesModuleSpectroCloudAuth = createFrontendModule({
   pluginId: 'kubernetes',
   extensions: [
+    kubernetesAuthProvidersApi,
     spectroCloudKubernetesAuthProvidersApi,
     spectroCloudAuthApi,
     spectroCloudAuthCheck,

@@ -24,8 +24,6 @@ const SPECTROCLOUD_DEFAULT_SCOPES = ['openid', 'profile', 'email'];
  *   extensions:
  *     - api:kubernetes/spectrocloud-auth: true
  * ```
- *
- * @public
  */
 export const spectroCloudAuthApi = ApiBlueprint.make({
   name: 'spectrocloud-auth',

@@ -1,14 +1,16 @@
 import { useEffect } from 'react';
 import {
+  errorApiRef,
   fetchApiRef,
   gitlabAuthApiRef,
   googleAuthApiRef,
   microsoftAuthApiRef,
   oktaAuthApiRef,
   oneloginAuthApiRef,
+  type ErrorApi,
   type FrontendFeature,
 } from '@backstage/frontend-plugin-api';
-import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
 import { useKubernetesObjects } from '@backstage/plugin-kubernetes-react';
 import type { Entity } from '@backstage/catalog-model';
@@ -143,6 +145,7 @@ type RenderOptions = {
  */
 export function renderKubernetesObjects(options: RenderOptions) {
   const backend = fakeKubernetesBackend(options.clusters);
+  const errorApi: ErrorApi & { getErrors(): Array<{ error: Error }> } = mockApis.error({ collect: true });
   let result: ObjectsResult | undefined;
   const spectroCloudAuth =
     options.spectroCloudAuth === undefined ? fakeSpectroCloudAuth() : options.spectroCloudAuth;
@@ -153,12 +156,13 @@ export function renderKubernetesObjects(options: RenderOptions) {
       config: { ...baseConfig, ...options.config },
       apis: [
         [fetchApiRef, backend.fetchApi],
+        [errorApiRef, errorApi],
         ...stockAuthApis(),
         ...(spectroCloudAuth ? ([[spectroCloudAuthApiRef, spectroCloudAuth]] as const) : []),
       ] as any,
     },
   );
-  return { rendered, backend, spectroCloudAuth, getResult: () => result };
+  return { rendered, backend, spectroCloudAuth, errorApi, getResult: () => result };
 }
 
 /** Like {@link renderKubernetesObjects}, and waits until the objects load or fail. */
