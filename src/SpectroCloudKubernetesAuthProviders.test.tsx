@@ -1,5 +1,4 @@
 import { fetchApiRef } from '@backstage/frontend-plugin-api';
-import { renderTestApp } from '@backstage/frontend-test-utils';
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
 import { kubernetesApiRef } from '@backstage/plugin-kubernetes-react';
 import spectroCloudModule from './index';
@@ -11,6 +10,7 @@ import {
   loadKubernetesObjects,
   SPECTROCLOUD_TOKEN,
   stockAuthApis,
+  startTestApp,
 } from './__testUtils__/testApp';
 
 function rejectedError(name: string, message: string) {
@@ -56,7 +56,7 @@ describe.each(failures)('when %s', (_, getIdToken, message) => {
 describe.each(failures)('on the proxy path (pod logs, exec), when %s', (_, getIdToken, message) => {
   it('fails with the same error and sends no request', async () => {
     const backend = fakeKubernetesBackend();
-    const { apis } = renderTestApp({
+    const { apis } = await startTestApp({
       features: [kubernetesPlugin, spectroCloudModule],
       config: baseConfig,
       apis: [

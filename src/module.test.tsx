@@ -17,6 +17,7 @@ import {
   fakeSpectroCloudAuth,
   loadKubernetesObjects,
   stockAuthApis,
+  startTestApp,
 } from './__testUtils__/testApp';
 import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
 
@@ -91,7 +92,7 @@ describe('pod logs and exec (the proxy path)', () => {
     ['the stock auth-providers extension disabled', extensions({ [STOCK]: false })],
   ])('with %s, send the token in the proxy header only to SpectroCloud clusters', async (_, config) => {
     const backend = fakeKubernetesBackend();
-    const { apis } = renderTestApp({
+    const { apis } = await startTestApp({
       features: [kubernetesPlugin, spectroCloudModule],
       config: { ...baseConfig, ...config },
       apis: [
@@ -150,18 +151,21 @@ describe('the seed documentation\'s app-config key', () => {
 });
 
 describe('the installed Kubernetes plugin', () => {
-  function providersOf(features: FrontendFeature[]) {
-    const { apis } = renderTestApp({
+  async function providersOf(features: FrontendFeature[]) {
+    const { apis, unmount } = await startTestApp({
       features,
       config: baseConfig,
       apis: [[spectroCloudAuthApiRef, fakeSpectroCloudAuth()], ...stockAuthApis()] as any,
     });
-    return apis.get(kubernetesAuthProvidersApiRef)!;
+    const providers = apis.get(kubernetesAuthProvidersApiRef)!;
+    // One app on the page at a time, as in a browser.
+    unmount();
+    return providers;
   }
 
   it('offers no provider that this module\'s API lacks, and each gives the same credentials', async () => {
-    const stock = providersOf([kubernetesPlugin]);
-    const withModule = providersOf([kubernetesPlugin, spectroCloudModule]);
+    const stock = await providersOf([kubernetesPlugin]);
+    const withModule = await providersOf([kubernetesPlugin, spectroCloudModule]);
     // What the plugin's own extension builds: KubernetesAuthProviders keeps
     // its providers in this map, which has no public accessor.
     const stockProviders = [

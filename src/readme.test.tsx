@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { renderTestApp } from '@backstage/frontend-test-utils';
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
 import spectroCloudModule from './index';
 import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
@@ -10,6 +9,7 @@ import {
   loadKubernetesObjects,
   SPECTROCLOUD_TOKEN,
   type Cluster,
+  startTestApp,
 } from './__testUtils__/testApp';
 
 const readme = fs.readFileSync(path.resolve(__dirname, '../README.md'), 'utf8');
@@ -49,8 +49,8 @@ describe('README snippet', () => {
     expect(snippet('install')).toBe(`npm install ${ownPackage.name}`);
   });
 
-  it('app-config works as written', () => {
-    const { apis } = renderTestApp({
+  it('app-config works as written', async () => {
+    const { apis } = await startTestApp({
       features: [kubernetesPlugin, spectroCloudModule],
       config: { ...baseConfig, ...parse(snippet('app-config')) },
     });

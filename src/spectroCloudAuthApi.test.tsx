@@ -6,7 +6,7 @@ import { renderTestApp } from '@backstage/frontend-test-utils';
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
 import spectroCloudModule from './index';
 import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
-import { baseConfig, fakeSpectroCloudAuth, SPECTROCLOUD_TOKEN } from './__testUtils__/testApp';
+import { baseConfig, fakeSpectroCloudAuth, SPECTROCLOUD_TOKEN, startTestApp } from './__testUtils__/testApp';
 
 const enableOptIn = { app: { extensions: [{ 'api:kubernetes/spectrocloud-auth': true }] } };
 
@@ -48,14 +48,14 @@ function fakeAuthBackend() {
 describe('the opt-in SpectroCloud auth API', () => {
   afterEach(() => jest.restoreAllMocks());
 
-  it('is not registered by default', () => {
-    const { apis } = renderTestApp({ features: [kubernetesPlugin, spectroCloudModule], config: baseConfig });
+  it('is not registered by default', async () => {
+    const { apis } = await startTestApp({ features: [kubernetesPlugin, spectroCloudModule], config: baseConfig });
     expect(apis.get(spectroCloudAuthApiRef)).toBeUndefined();
   });
 
   it('turns on with one app-config line and gets the ID token from the spectrocloud backend provider', async () => {
     const fetch = fakeAuthBackend();
-    const { apis } = renderTestApp({
+    const { apis } = await startTestApp({
       features: [kubernetesPlugin, spectroCloudModule],
       config: { ...baseConfig, ...enableOptIn },
     });
@@ -69,7 +69,7 @@ describe('the opt-in SpectroCloud auth API', () => {
 
   it('honours auth.environment', async () => {
     const fetch = fakeAuthBackend();
-    const { apis } = renderTestApp({
+    const { apis } = await startTestApp({
       features: [kubernetesPlugin, spectroCloudModule],
       config: { ...baseConfig, ...enableOptIn, auth: { environment: 'production' } },
     });
@@ -79,7 +79,7 @@ describe('the opt-in SpectroCloud auth API', () => {
   });
 
   it('stays out of the way of a SpectroCloud auth plugin: no API_FACTORY_CONFLICT', async () => {
-    const { apis } = renderTestApp({
+    const { apis } = await startTestApp({
       features: [kubernetesPlugin, spectroCloudModule, spectroCloudAuthPlugin],
       config: baseConfig,
     });

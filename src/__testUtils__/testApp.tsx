@@ -10,12 +10,18 @@ import {
   type ErrorApi,
   type FrontendFeature,
 } from '@backstage/frontend-plugin-api';
-import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import {
+  mockApis,
+  renderInTestApp,
+  renderTestApp,
+  type RenderTestAppOptions,
+  type TestAppRenderResult,
+} from '@backstage/frontend-test-utils';
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
 import { useKubernetesObjects } from '@backstage/plugin-kubernetes-react';
 import type { Entity } from '@backstage/catalog-model';
 import type { JsonObject } from '@backstage/types';
-import { waitFor } from '@testing-library/react';
+import { act, waitFor } from '@testing-library/react';
 import spectroCloudModule from '../index';
 import { spectroCloudAuthApiRef } from '../spectroCloudAuthApiRef';
 
@@ -170,4 +176,16 @@ export async function loadKubernetesObjects(options: RenderOptions) {
   const { getResult, ...rest } = renderKubernetesObjects(options);
   await waitFor(() => expect(getResult()).toBeDefined());
   return { result: getResult()!, ...rest };
+}
+
+/**
+ * `renderTestApp`, and waits for the app's lazily loaded parts inside
+ * `act`, as React asks of tests.
+ */
+export async function startTestApp(options: RenderTestAppOptions): Promise<TestAppRenderResult> {
+  let app: TestAppRenderResult | undefined;
+  await act(async () => {
+    app = renderTestApp(options);
+  });
+  return app!;
 }
