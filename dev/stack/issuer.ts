@@ -7,108 +7,90 @@
 //
 // Everything binds to 127.0.0.1; signing and cookie keys are generated at start
 // and live only in memory.
-
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider, { interactionPolicy } from 'oidc-provider';
-import { HOST, closeServer, listen } from './loopback.mjs';
+import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
-/**
- * @typedef {object} IssuerClient
- * @property {string} client_id
- * @property {string} client_secret
- * @property {string[]} redirect_uris
- * @property {'client_secret_basic' | 'client_secret_post'} [token_endpoint_auth_method]
- *   Registered method. oidc-provider accepts the secret in the Authorization
- *   header (basic) or in the form body (post) whichever of the two is registered.
- *
- * @typedef {object} DemoUser
- * @property {string} id            becomes `sub`
- * @property {string} email
- * @property {string} name
- * @property {string[]} groups
- * @property {boolean} [emailVerified]  defaults to true; false lets tests exercise kube's email_verified rule
- *
- * @typedef {object} StartedIssuer
- * @property {string} issuer            e.g. http://127.0.0.1:PORT/v1/oidc/tenant/demo
- * @property {string} authorizationUrl  `${issuer}/auth`
- * @property {string} tokenUrl          `${issuer}/token`
- * @property {string} jwksUri           `${issuer}/jwks`
- * @property {number} port
- * @property {() => Promise<void>} close
- */
+import type { DemoUser } from './demo.ts';
+import { HOST, closeServer, listen } from './loopback.ts';
+
+export interface IssuerClient {
+  client_id: string;
+  client_secret: string;
+  redirect_uris: string[];
+}
+
+export interface StartedIssuer {
+  /** e.g. http://127.0.0.1:PORT/v1/oidc/tenant/demo */
+  issuer: string;
+  authorizationUrl: string;
+  tokenUrl: string;
+  jwksUri: string;
+  port: number;
+  close: () => Promise<void>;
+}
+
+export interface IssuerOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  clients: IssuerClient[];
+  users: DemoUser[];
+  /** Lifetime of ID and access tokens; default one hour. */
+  idTokenTtlSeconds?: number;
+  log?: (line: string) => void;
+}
 
 const PAGE_TITLE = 'SpectroCloud (local stand-in) sign-in';
+// Palette serves each tenant's issuer below this path, so the provider is
+// mounted there instead of at the root.
+const TENANT_PATH = '/v1/oidc/tenant/demo';
 
-/**
- * Start the issuer.
- *
- * @param {object} options
- * @param {number} [options.port=0]             0 picks a free port
- * @param {string} [options.tenant='demo']      Palette tenant segment of the issuer URL
- * @param {IssuerClient[]} options.clients
- * @param {DemoUser[]} options.users
- * @param {number} [options.idTokenTtlSeconds=3600]  lifetime of ID and access tokens
- * @param {(line: string) => void} [options.log=console.log]
- * @returns {Promise<StartedIssuer>}
- */
 export async function startIssuer({
   port = 0,
-  tenant = 'demo',
   clients,
   users,
   idTokenTtlSeconds = 3600,
   log = console.log,
-}) {
-  if (!Array.isArray(clients) || clients.length === 0) throw new TypeError('startIssuer: clients must be a non-empty array');
-  if (!Array.isArray(users) || users.length === 0) throw new TypeError('startIssuer: users must be a non-empty array');
-
-  // Palette serves each tenant's issuer below this path, so the provider is
-  // mounted there instead of at the root.
-  const prefix = `/v1/oidc/tenant/${encodeURIComponent(tenant)}`;
-
-  /** @type {import('oidc-provider').Provider | undefined} */
-  let provider;
-  let providerCallback;
-
-  // Listen first: the issuer URL has to contain the real port when port=0.
-  const server = http.createServer((req, res) => {
-    handleRequest(req, res).catch((err) => {
-      log(`issuer: internal error on ${req.method} ${pathOnly(req.url)}: ${err.message}`);
-      if (!res.headersSent) sendText(res, 500, 'internal error');
-      else res.end();
-    });
-  });
+}: IssuerOptions): Promise<StartedIssuer> {
+  const configuration = await providerConfiguration({ clients, users, idTokenTtlSeconds });
+  // The issuer URL holds the port, known only once listening (port 0). The
+  // provider and the request handler follow in the same tick, so no request
+  // can come in before them.
+  const server = http.createServer();
   const actualPort = await listen(server, port);
-  const issuer = `http://${HOST}:${actualPort}${prefix}`;
+  const issuer = `http://${HOST}:${actualPort}${TENANT_PATH}`;
 
-  provider = new Provider(issuer, await providerConfiguration({ clients, users, idTokenTtlSeconds, prefix }));
-  providerCallback = provider.callback();
+  const provider = new Provider(issuer, configuration);
+  const providerCallback = provider.callback();
   logIssuedTokens(provider, log);
 
-  async function handleRequest(req, res) {
-    if (!providerCallback) {
-      sendText(res, 503, 'issuer is starting');
-      return;
-    }
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const path = pathOnly(req.url);
-    if (path.startsWith(`${prefix}/interaction/`)) {
-      await handleInteraction(req, res, { provider, users, prefix, log });
+    if (path.startsWith(`${TENANT_PATH}/interaction/`)) {
+      await handleInteraction(req, res, { provider, users, log });
       return;
     }
-    if (path === prefix || path.startsWith(`${prefix}/`)) {
+    if (path === TENANT_PATH || path.startsWith(`${TENANT_PATH}/`)) {
       // Express-style mount: oidc-provider builds its absolute URLs (discovery,
       // redirects to /auth/<uid> resume) from `req.baseUrl` + its own route.
-      req.baseUrl = prefix;
-      const rest = req.url.slice(prefix.length);
+      Object.assign(req, { baseUrl: TENANT_PATH });
+      const rest = (req.url ?? '/').slice(TENANT_PATH.length);
       req.url = rest.startsWith('/') ? rest : `/${rest}`;
       providerCallback(req, res);
       return;
     }
     sendText(res, 404, 'not found');
   }
+
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    handle(req, res).catch((error: Error) => {
+      log(`issuer: internal error on ${req.method} ${pathOnly(req.url)}: ${error.message}`);
+      if (!res.headersSent) sendText(res, 500, 'internal error');
+      else res.end();
+    });
+  });
 
   return {
     issuer,
@@ -120,21 +102,23 @@ export async function startIssuer({
   };
 }
 
-/**
- * Everything oidc-provider needs, with keys created fresh for this process.
- */
-async function providerConfiguration({ clients, users, idTokenTtlSeconds, prefix }) {
+/** Everything oidc-provider needs, with keys created fresh for this process. */
+async function providerConfiguration({
+  clients,
+  users,
+  idTokenTtlSeconds,
+}: Required<Pick<IssuerOptions, 'clients' | 'users' | 'idTokenTtlSeconds'>>): Promise<Configuration> {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const signingJwk = { ...(await exportJWK(privateKey)), kid: `standin-${randomUUID()}`, alg: 'RS256', use: 'sig' };
-  const usersById = new Map(users.map((u) => [u.id, u]));
+  const usersById = new Map(users.map(user => [user.id, user]));
 
   return {
     jwks: { keys: [signingJwk] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
 
-    clients: clients.map((c) => ({
+    clients: clients.map(client => ({
       token_endpoint_auth_method: 'client_secret_basic',
-      ...c,
+      ...client,
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       id_token_signed_response_alg: 'RS256',
@@ -160,7 +144,7 @@ async function providerConfiguration({ clients, users, idTokenTtlSeconds, prefix
     // Refresh tokens normally need the offline_access scope (plus prompt=consent).
     // The SpectroCloud module asks for `openid profile email` only, so hand one
     // to every client registered for the refresh_token grant.
-    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
 
     // The SpectroCloud module sends no PKCE parameters.
     pkce: { required: () => false },
@@ -171,7 +155,7 @@ async function providerConfiguration({ clients, users, idTokenTtlSeconds, prefix
       devInteractions: { enabled: false },
     },
     interactions: {
-      url: (_ctx, interaction) => `${prefix}/interaction/${interaction.uid}`,
+      url: (_ctx, interaction) => `${TENANT_PATH}/interaction/${interaction.uid}`,
       policy: interactionPolicyAlwaysPicking(),
     },
 
@@ -186,17 +170,19 @@ async function providerConfiguration({ clients, users, idTokenTtlSeconds, prefix
     },
 
     // The default error page pulls a web font from the internet; keep it local.
-    renderError: (ctx, out) => {
+    renderError: async (ctx, out) => {
       ctx.type = 'html';
-      ctx.body = page('Sign-in error', `<h1>Sign-in error</h1>${Object.entries(out)
-        .map(([k, v]) => `<p><strong>${escapeHtml(k)}</strong>: ${escapeHtml(v)}</p>`)
-        .join('')}`);
+      ctx.body = page(
+        'Sign-in error',
+        `<h1>Sign-in error</h1>${Object.entries(out)
+          .map(([key, value]) => `<p><strong>${escapeHtml(key)}</strong>: ${escapeHtml(value)}</p>`)
+          .join('')}`,
+      );
     },
   };
 }
 
-/** @param {DemoUser} user */
-function userClaims(user) {
+function userClaims(user: DemoUser) {
   const [givenName, ...rest] = user.name.split(' ');
   return {
     sub: user.id,
@@ -217,8 +203,8 @@ function userClaims(user) {
  */
 function interactionPolicyAlwaysPicking() {
   const policy = interactionPolicy.base();
-  policy.get('login').checks.add(
-    new interactionPolicy.Check('standin_pick_user', 'a demo user must be picked', 'login_required', (ctx) => {
+  policy.get('login')!.checks.add(
+    new interactionPolicy.Check('standin_pick_user', 'a demo user must be picked', 'login_required', (ctx: KoaContextWithOIDC) => {
       const { oidc } = ctx;
       if (oidc.result?.login || oidc.prompts.has('none')) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
       return interactionPolicy.Check.REQUEST_PROMPT;
@@ -231,14 +217,19 @@ function interactionPolicyAlwaysPicking() {
  * GET renders the picker; POST `user=<id>` signs in and grants consent in one
  * step; POST `cancel=1` answers the client with access_denied.
  */
-async function handleInteraction(req, res, { provider, users, prefix, log }) {
-  const uid = decodeURIComponent(pathOnly(req.url).slice(`${prefix}/interaction/`.length));
+async function handleInteraction(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  { provider, users, log }: { provider: Provider; users: DemoUser[]; log: (line: string) => void },
+) {
+  const uid = decodeURIComponent(pathOnly(req.url).slice(`${TENANT_PATH}/interaction/`.length));
+  const action = `${TENANT_PATH}/interaction/${uid}`;
   let details;
   try {
     details = await provider.interactionDetails(req, res);
-  } catch (err) {
+  } catch (error) {
     // Missing/expired interaction cookie: the browser has to start over.
-    sendHtml(res, 400, page(PAGE_TITLE, `<h1>Sign-in session not found</h1><p>${escapeHtml(err.message)}. Start the sign-in again from Backstage.</p>`));
+    sendHtml(res, 400, page(PAGE_TITLE, `<h1>Sign-in session not found</h1><p>${escapeHtml((error as Error).message)}. Start the sign-in again from Backstage.</p>`));
     return;
   }
   if (details.uid !== uid) {
@@ -246,9 +237,10 @@ async function handleInteraction(req, res, { provider, users, prefix, log }) {
     return;
   }
 
-  const { params } = details;
+  const clientId = String(details.params.client_id);
+  const scope = String(details.params.scope ?? '');
   if (req.method === 'GET') {
-    sendHtml(res, 200, signInPage({ action: `${prefix}/interaction/${uid}`, users, params }));
+    sendHtml(res, 200, signInPage({ action, users, clientId, scope }));
     return;
   }
   if (req.method !== 'POST') {
@@ -258,7 +250,7 @@ async function handleInteraction(req, res, { provider, users, prefix, log }) {
 
   const form = await readForm(req);
   if (form.has('cancel')) {
-    log(`issuer: sign-in cancelled for client ${params.client_id}`);
+    log(`issuer: sign-in cancelled for client ${clientId}`);
     await provider.interactionFinished(
       req,
       res,
@@ -268,9 +260,9 @@ async function handleInteraction(req, res, { provider, users, prefix, log }) {
     return;
   }
 
-  const user = users.find((u) => u.id === form.get('user'));
+  const user = users.find(candidate => candidate.id === form.get('user'));
   if (!user) {
-    sendHtml(res, 400, signInPage({ action: `${prefix}/interaction/${uid}`, users, params, error: 'Unknown user, pick one of the buttons.' }));
+    sendHtml(res, 400, signInPage({ action, users, clientId, scope, error: 'Unknown user, pick one of the buttons.' }));
     return;
   }
 
@@ -284,30 +276,32 @@ async function handleInteraction(req, res, { provider, users, prefix, log }) {
   }
 
   // Consent is implied: grant exactly the OIDC scopes the client asked for.
-  const grant = new provider.Grant({ accountId: user.id, clientId: params.client_id });
-  grant.addOIDCScope(String(params.scope ?? 'openid'));
+  const grant = new provider.Grant({ accountId: user.id, clientId });
+  grant.addOIDCScope(scope || 'openid');
   const grantId = await grant.save();
 
-  log(`issuer: ${user.email} signed in for client ${params.client_id}`);
-  await provider.interactionFinished(req, res, {
-    login: { accountId: user.id },
-    consent: { grantId },
-  }, { mergeWithLastSubmission: false });
+  log(`issuer: ${user.email} signed in for client ${clientId}`);
+  await provider.interactionFinished(req, res, { login: { accountId: user.id }, consent: { grantId } }, { mergeWithLastSubmission: false });
 }
 
-function signInPage({ action, users, params, error }) {
-  const buttons = users.map((u) => `<button type="submit" name="user" value="${escapeHtml(u.id)}">${escapeHtml(u.name)} (${escapeHtml(u.email)}) — groups: ${escapeHtml(u.groups.join(', ') || 'none')}</button>`);
-  return page(PAGE_TITLE, `
+function signInPage({ action, users, clientId, scope, error }: { action: string; users: DemoUser[]; clientId: string; scope: string; error?: string }) {
+  const buttons = users.map(
+    user => `<button type="submit" name="user" value="${escapeHtml(user.id)}">${escapeHtml(user.name)} (${escapeHtml(user.email)}) — groups: ${escapeHtml(user.groups.join(', ') || 'none')}</button>`,
+  );
+  return page(
+    PAGE_TITLE,
+    `
 <h1>${escapeHtml(PAGE_TITLE)}</h1>
-<p>Client <code>${escapeHtml(params.client_id)}</code> asks for <code>${escapeHtml(params.scope ?? '')}</code>. Pick a demo user:</p>
+<p>Client <code>${escapeHtml(clientId)}</code> asks for <code>${escapeHtml(scope)}</code>. Pick a demo user:</p>
 ${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="${escapeHtml(action)}">
 ${buttons.join('\n')}
 <button type="submit" name="cancel" value="1" class="cancel">Cancel</button>
-</form>`);
+</form>`,
+  );
 }
 
-function page(title, body) {
+function page(title: string, body: string) {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font-family:sans-serif;max-width:40em;margin:2em auto}button{display:block;width:100%;margin:.5em 0;padding:.6em;text-align:left;cursor:pointer}.cancel{text-align:center}.error{color:#b00}</style>
@@ -318,24 +312,27 @@ function page(title, body) {
  * One log line per token handed out at the token endpoint. Only a short hash
  * identifies the token, never its text.
  */
-function logIssuedTokens(provider, log) {
-  provider.on('grant.success', (ctx) => {
-    const body = ctx.body ?? {};
+function logIssuedTokens(provider: Provider, log: (line: string) => void) {
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+    const body = (ctx.body ?? {}) as Record<string, unknown>;
     const who = subjectOf(body.id_token) ?? ctx.oidc.entities.Account?.accountId ?? 'unknown subject';
     const via = ctx.oidc.params?.grant_type;
     const client = ctx.oidc.client?.clientId;
     for (const kind of ['id_token', 'access_token', 'refresh_token']) {
-      if (typeof body[kind] !== 'string') continue;
+      const token = body[kind];
+      if (typeof token !== 'string') continue;
       const ttl = kind === 'refresh_token' ? '' : `, expires in ${body.expires_in}s`;
-      log(`issuer: issued ${kind} for ${who} to ${client} via ${via} (sha256 ${shortHash(body[kind])}${ttl})`);
+      log(`issuer: issued ${kind} for ${who} to ${client} via ${via} (sha256 ${shortHash(token)}${ttl})`);
     }
   });
-  provider.on('grant.error', (ctx, err) => log(`issuer: token request failed: ${err.message}${err.error_description ? ` (${err.error_description})` : ''}`));
-  provider.on('authorization.error', (ctx, err) => log(`issuer: authorization request failed: ${err.message}${err.error_description ? ` (${err.error_description})` : ''}`));
-  provider.on('server_error', (ctx, err) => log(`issuer: server error: ${err.message}`));
+  const describe = (error: Error & { error_description?: string }) =>
+    `${error.message}${error.error_description ? ` (${error.error_description})` : ''}`;
+  provider.on('grant.error', (_ctx, error) => log(`issuer: token request failed: ${describe(error)}`));
+  provider.on('authorization.error', (_ctx, error) => log(`issuer: authorization request failed: ${describe(error)}`));
+  provider.on('server_error', (_ctx, error) => log(`issuer: server error: ${error.message}`));
 }
 
-function subjectOf(jwt) {
+function subjectOf(jwt: unknown): string | undefined {
   if (typeof jwt !== 'string') return undefined;
   try {
     const payload = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
@@ -345,11 +342,11 @@ function subjectOf(jwt) {
   }
 }
 
-function shortHash(text) {
+function shortHash(text: string) {
   return createHash('sha256').update(text).digest('hex').slice(0, 8);
 }
 
-async function readForm(req, limit = 16 * 1024) {
+async function readForm(req: http.IncomingMessage, limit = 16 * 1024) {
   let body = '';
   for await (const chunk of req) {
     body += chunk;
@@ -363,18 +360,17 @@ function pathOnly(url = '/') {
   return i === -1 ? url : url.slice(0, i);
 }
 
-function escapeHtml(value) {
-  return String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+function escapeHtml(value: unknown) {
+  const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+  return String(value).replace(/[&<>"']/g, c => entities[c]);
 }
 
-function sendHtml(res, status, html) {
+function sendHtml(res: http.ServerResponse, status: number, html: string) {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
   res.end(html);
 }
 
-function sendText(res, status, text) {
+function sendText(res: http.ServerResponse, status: number, text: string) {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
   res.end(text);
 }
-
-

@@ -1,30 +1,38 @@
 // Starts the stack without the browser app, signs in over HTTP and checks
 // that the OIDC cluster sees the user and the service-account cluster does not.
-import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { BrowserlessClient } from './httpClient.mjs';
-import { readAuditLog, tokenFingerprint } from './kube-apiserver.mjs';
-import { COMPONENT, startStack } from './start.mjs';
+import { after, before, describe, it } from 'node:test';
+
+import { BrowserlessClient, type BackstageSession } from './browserlessClient.ts';
+import { ALICE, BOB, CLIENT_ID, COMPONENT, READER_GROUP } from './demo.ts';
+import { readAuditLog, tokenFingerprint } from './kube-apiserver/auditLog.ts';
+import { SERVICE_ACCOUNT_USER } from './kube-apiserver/authentication.ts';
+import { startStack, type Stack } from './stack.ts';
 
 const entity = {
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',
   metadata: { name: COMPONENT, namespace: 'default', annotations: { 'backstage.io/kubernetes-id': COMPONENT } },
-  spec: { type: 'service', lifecycle: 'production', owner: 'group:default/platform-readers' },
+  spec: { type: 'service', lifecycle: 'production', owner: `group:default/${READER_GROUP}` },
 };
 
+interface ClusterObjects {
+  cluster: { name: string };
+  errors: unknown[];
+  resources: { type: string; resources: { metadata: { name: string; namespace: string } }[] }[];
+}
 
 describe('the development stack', { timeout: 240_000 }, () => {
-  let stack;
-  const sessions = {};
+  let stack: Stack;
+  const sessions: Record<string, BackstageSession> = {};
 
   before(async () => {
-    stack = await startStack({ frontend: false, log: () => {} });
-    for (const userId of ['alice', 'bob']) {
+    stack = await startStack({ frontend: false });
+    for (const user of [ALICE, BOB]) {
       const client = new BrowserlessClient();
-      await client.signIn({ backendUrl: stack.backendUrl, appUrl: stack.appUrl, userId });
-      sessions[userId] = { client, ...(await client.refresh(stack.backendUrl)) };
+      await client.signIn({ backendUrl: stack.backendUrl, appUrl: stack.appUrl, userId: user.id });
+      sessions[user.id] = await client.refresh(stack.backendUrl);
     }
   });
 
@@ -32,62 +40,61 @@ describe('the development stack', { timeout: 240_000 }, () => {
     await stack?.stop();
   });
 
-  const objectsFor = async userId => {
+  const objectsFor = async (userId: string) => {
     const session = sessions[userId];
     const response = await fetch(`${stack.backendUrl}/api/kubernetes/services/${COMPONENT}`, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${session.backstageIdentity.token}`,
-      },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${session.backstageIdentity.token}` },
       body: JSON.stringify({ entity, auth: { oidc: { spectrocloud: session.providerInfo.idToken } } }),
     });
     assert.equal(response.status, 200);
-    const { items } = await response.json();
+    const { items } = (await response.json()) as { items: ClusterObjects[] };
     return Object.fromEntries(items.map(item => [item.cluster.name, item]));
   };
 
-  const pods = cluster => cluster.resources.find(r => r.type === 'pods')?.resources ?? [];
+  const pods = (cluster: ClusterObjects) => cluster.resources.find(r => r.type === 'pods')?.resources ?? [];
+  const auditLinesOf = (idToken: string) => readAuditLog(stack.auditLogPath).filter(line => line.tokenFingerprint === tokenFingerprint(idToken));
 
   it('signs users in through the SpectroCloud stand-in and hands out RS256 ID tokens', () => {
     for (const [userId, session] of Object.entries(sessions)) {
-      const [header, payload] = session.providerInfo.idToken.split('.').slice(0, 2).map(part => JSON.parse(Buffer.from(part, 'base64url')));
+      const [header, payload] = session.providerInfo.idToken
+        .split('.')
+        .slice(0, 2)
+        .map(part => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
       assert.equal(header.alg, 'RS256');
-      assert.equal(payload.iss, stack.issuer.issuer);
-      assert.equal(payload.aud, 'backstage-dev');
+      assert.equal(payload.iss, stack.issuer!.issuer);
+      assert.equal(payload.aud, CLIENT_ID);
       assert.equal(payload.email, `${userId}@example.com`);
       assert.equal(session.backstageIdentity.identity.userEntityRef, `user:default/${userId}`);
     }
   });
 
-  it('shows the permitted user the OIDC cluster\'s pods as themselves', async () => {
-    const clusters = await objectsFor('alice');
+  it("shows the permitted user the OIDC cluster's pods as themselves", async () => {
+    const clusters = await objectsFor(ALICE.id);
     assert.deepEqual(clusters['palette-dev'].errors, []);
     assert.equal(pods(clusters['palette-dev']).length, 2);
     assert.equal(pods(clusters['shared-sa']).length, 2);
 
-    const token = tokenFingerprint(sessions.alice.providerInfo.idToken);
-    const lines = readAuditLog(stack.auditLogPath).filter(line => line.tokenFingerprint === token);
-    assert.ok(lines.length > 0, 'the OIDC cluster saw the user\'s token');
+    const lines = auditLinesOf(sessions.alice.providerInfo.idToken);
+    assert.ok(lines.length > 0, "the OIDC cluster saw the user's token");
     for (const line of lines) {
       assert.equal(line.cluster, 'palette-dev');
-      assert.equal(line.user, 'alice@example.com');
-      assert.deepEqual(line.groups.filter(group => group === 'platform-readers'), ['platform-readers']);
+      assert.equal(line.user, ALICE.email);
+      assert.deepEqual(line.groups?.filter(group => group === READER_GROUP), [READER_GROUP]);
       assert.equal(line.code, 200);
     }
     assert.ok(lines.some(line => line.verb === 'list' && line.resource === 'pods'));
   });
 
   it('denies the user without a binding on the OIDC cluster, and the service-account cluster still shows', async () => {
-    const clusters = await objectsFor('bob');
+    const clusters = await objectsFor(BOB.id);
     assert.equal(pods(clusters['palette-dev']).length, 0);
     assert.ok(clusters['palette-dev'].errors.length > 0);
     assert.equal(pods(clusters['shared-sa']).length, 2);
 
-    const token = tokenFingerprint(sessions.bob.providerInfo.idToken);
-    const lines = readAuditLog(stack.auditLogPath).filter(line => line.tokenFingerprint === token);
+    const lines = auditLinesOf(sessions.bob.providerInfo.idToken);
     assert.ok(lines.length > 0);
-    assert.ok(lines.every(line => line.user === 'bob@example.com' && line.code === 403));
+    assert.ok(lines.every(line => line.user === BOB.email && line.code === 403));
   });
 
   it('sends the service-account cluster only its own credentials', () => {
@@ -95,13 +102,13 @@ describe('the development stack', { timeout: 240_000 }, () => {
     const shared = readAuditLog(stack.auditLogPath).filter(line => line.cluster === 'shared-sa');
     assert.ok(shared.length > 0);
     for (const line of shared) {
-      assert.equal(line.user, 'system:serviceaccount:default:backstage');
-      assert.equal(userTokens.has(line.tokenFingerprint), false);
+      assert.equal(line.user, SERVICE_ACCOUNT_USER);
+      assert.equal(userTokens.has(line.tokenFingerprint!), false);
     }
   });
 
-  it('reaches pod logs through the proxy with the user\'s identity', async () => {
-    const clusters = await objectsFor('alice');
+  it("reaches pod logs through the proxy with the user's identity", async () => {
+    const clusters = await objectsFor(ALICE.id);
     const pod = pods(clusters['palette-dev'])[0];
     const response = await fetch(
       `${stack.backendUrl}/api/kubernetes/proxy/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/log`,
@@ -115,9 +122,11 @@ describe('the development stack', { timeout: 240_000 }, () => {
     );
     assert.equal(response.status, 200);
     assert.ok((await response.text()).length > 0);
-    const last = readAuditLog(stack.auditLogPath).filter(line => line.resource === 'pods/log').at(-1);
-    assert.equal(last.user, 'alice@example.com');
-    assert.equal(last.tokenFingerprint, tokenFingerprint(sessions.alice.providerInfo.idToken));
+    const last = readAuditLog(stack.auditLogPath)
+      .filter(line => line.resource === 'pods/log')
+      .at(-1);
+    assert.equal(last?.user, ALICE.email);
+    assert.equal(last?.tokenFingerprint, tokenFingerprint(sessions.alice.providerInfo.idToken));
   });
 
   it('never writes token text to the audit log or the backend log', () => {

@@ -1,0 +1,15 @@
+// The Backstage backend of the development environment. Its config comes from
+// the --config arguments that stack.ts passes.
+import { createBackend } from '@backstage/backend-defaults';
+
+// The plugins are CommonJS packages: Node's import() hands over their exports
+// object as `default`, and backend.add() takes the feature from that object.
+const exportsOf = <T>(loading: Promise<{ default: T }>) => loading.then(module => module.default);
+
+const backend = createBackend();
+backend.add(exportsOf(import('@backstage/plugin-auth-backend')));
+backend.add(exportsOf(import('@backstage/plugin-auth-backend-module-guest-provider')));
+backend.add(exportsOf(import('@terasky/backstage-plugin-spectrocloud-auth-backend')));
+backend.add(exportsOf(import('@backstage/plugin-catalog-backend')));
+backend.add(exportsOf(import('@backstage/plugin-kubernetes-backend')));
+await backend.start();

@@ -1,0 +1,206 @@
+// A cookie-keeping HTTP client that walks sign-in flows the way a browser
+// popup does: the one sign-in walker of the issuer tests, the stand-ins'
+// tests and the smoke test.
+import { randomUUID } from 'node:crypto';
+
+/** What to press on the issuer's sign-in page: a demo user's button, or Cancel. */
+export type SignInChoice = { user: string } | { cancel: '1' };
+
+export interface OAuthClient {
+  client_id: string;
+  client_secret: string;
+  redirect_uri: string;
+}
+
+export interface SignInWalk {
+  /** Where the walk stopped. */
+  url: string;
+  /** The page it stopped at; none when it stopped before fetching `url`. */
+  response?: Response;
+  body?: string;
+  /** The issuer's sign-in page, as served, when the walk passed one. */
+  signInPage?: string;
+}
+
+export interface AuthorizationResult {
+  /** The redirect URI with the issuer's answer (`code` or `error`, `state`, `iss`). */
+  callback: URL;
+  signInPage?: string;
+  state: string;
+  nonce: string;
+}
+
+/** The session the Backstage backend's refresh endpoint hands the frontend. */
+export interface BackstageSession {
+  providerInfo: { idToken: string; accessToken: string; expiresInSeconds?: number };
+  backstageIdentity: { token: string; identity: { userEntityRef: string } };
+}
+
+const MAX_STEPS = 20;
+
+export class BrowserlessClient {
+  // Cookies are kept per host, not per port, as browsers do.
+  readonly #cookies = new Map<string, Map<string, string>>();
+
+  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const { hostname } = new URL(url);
+    const jar = this.#cookies.get(hostname) ?? new Map<string, string>();
+    const headers = new Headers(init.headers);
+    if (jar.size > 0) {
+      headers.set('cookie', [...jar].map(([name, value]) => `${name}=${value}`).join('; '));
+    }
+    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair, ...attributes] = line.split(';');
+      const index = pair.indexOf('=');
+      const name = pair.slice(0, index).trim();
+      const value = pair.slice(index + 1).trim();
+      const expired = attributes.some(a => /^\s*max-age=0\s*$/i.test(a) || /expires=Thu, 01 Jan 1970/i.test(a));
+      if (expired || value === '') jar.delete(name);
+      else jar.set(name, value);
+    }
+    this.#cookies.set(hostname, jar);
+    return response;
+  }
+
+  /**
+   * Follows redirects from `start`, pressing `choice` when the issuer's sign-in
+   * page comes up. Stops before fetching a URL for which `stopAt` is true, or
+   * at the first page that is neither a redirect nor a sign-in page offering
+   * that choice.
+   */
+  async walkSignIn(start: string, choice: SignInChoice, { stopAt }: { stopAt?: (url: string) => boolean } = {}): Promise<SignInWalk> {
+    let url = start;
+    let init: RequestInit = {};
+    let signInPage: string | undefined;
+    for (let step = 0; step < MAX_STEPS; step += 1) {
+      if (stopAt?.(url)) return { url, signInPage };
+      const response = await this.fetch(url, init);
+      init = {};
+      if (response.status >= 300 && response.status < 400) {
+        await response.arrayBuffer();
+        url = new URL(response.headers.get('location')!, url).href;
+        continue;
+      }
+      const body = await response.text();
+      const action = /<form method="post" action="([^"]+)"/.exec(body)?.[1];
+      const offered = 'user' in choice ? body.includes(`name="user" value="${choice.user}"`) : body.includes('name="cancel"');
+      if (!action || !offered) return { url, response, body, signInPage };
+      signInPage = body;
+      url = new URL(action.replace(/&amp;/g, '&'), url).href;
+      init = {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(choice).toString(),
+      };
+    }
+    throw new Error(`sign-in took more than ${MAX_STEPS} steps`);
+  }
+
+  /**
+   * Sends `client`'s authorization-code request to the issuer and walks it
+   * back to the client's redirect URI, as a browser would.
+   */
+  async authorize({
+    authorizationUrl,
+    client,
+    choice,
+    scope = 'openid profile email',
+  }: {
+    authorizationUrl: string;
+    client: Omit<OAuthClient, 'client_secret'>;
+    choice: SignInChoice;
+    scope?: string;
+  }): Promise<AuthorizationResult> {
+    const state = randomUUID();
+    const nonce = randomUUID();
+    const start = new URL(authorizationUrl);
+    start.search = new URLSearchParams({
+      client_id: client.client_id,
+      redirect_uri: client.redirect_uri,
+      response_type: 'code',
+      scope,
+      state,
+      nonce,
+    }).toString();
+    const { url, response, signInPage } = await this.walkSignIn(start.href, choice, {
+      stopAt: next => next.startsWith(client.redirect_uri),
+    });
+    if (response) throw new Error(`sign-in did not return to the client (HTTP ${response.status} at ${new URL(url).pathname})`);
+    return { callback: new URL(url), signInPage, state, nonce };
+  }
+
+  /** Signs in to the backend's `spectrocloud` provider as `userId`, as the app's sign-in popup does. */
+  async signIn({ backendUrl, appUrl, userId }: { backendUrl: string; appUrl: string; userId: string }): Promise<void> {
+    const start = new URL(`${backendUrl}/api/auth/spectrocloud/start`);
+    start.searchParams.set('scope', 'openid profile email');
+    start.searchParams.set('origin', appUrl);
+    start.searchParams.set('flow', 'popup');
+    start.searchParams.set('env', 'development');
+    const { url, response, body = '' } = await this.walkSignIn(start.href, { user: userId });
+    if (!new URL(url).pathname.endsWith('/handler/frame')) {
+      throw new Error(`unexpected page at ${new URL(url).pathname} (HTTP ${response?.status})`);
+    }
+    // The page posts {type:'authorization_response', response|error} to the app.
+    if (!body.includes('authorization_response') || /\berror\b/.test(body.replace(/onerror|console\.error/g, ''))) {
+      throw new Error(`sign-in did not complete: HTTP ${response?.status}`);
+    }
+  }
+
+  /** The session the frontend's OAuth2 client would get from the backend. */
+  async refresh(backendUrl: string): Promise<BackstageSession> {
+    const response = await this.fetch(`${backendUrl}/api/auth/spectrocloud/refresh?optional&env=development`, {
+      headers: { 'x-requested-with': 'XMLHttpRequest' },
+    });
+    if (!response.ok) {
+      throw new Error(`refresh failed: HTTP ${response.status}`);
+    }
+    return (await response.json()) as BackstageSession;
+  }
+}
+
+/** A form POST to an issuer's token endpoint; its status and JSON answer. */
+export async function requestTokens(
+  tokenUrl: string,
+  params: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, string> }> {
+  const response = await fetch(tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(params).toString(),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, string> };
+}
+
+/**
+ * The authorization-code flow straight against an issuer, pressing `userId`'s
+ * button, with the code exchanged by client_secret_post as the SpectroCloud
+ * auth backend module does. Returns the token endpoint's answer.
+ */
+export async function signInWithAuthorizationCode({
+  authorizationUrl,
+  tokenUrl,
+  client,
+  userId,
+}: {
+  authorizationUrl: string;
+  tokenUrl: string;
+  client: OAuthClient;
+  userId: string;
+}): Promise<Record<string, string>> {
+  const { callback, state } = await new BrowserlessClient().authorize({ authorizationUrl, client, choice: { user: userId } });
+  const { searchParams } = callback;
+  if (searchParams.get('error')) throw new Error(`authorization failed: ${searchParams.get('error')}`);
+  if (searchParams.get('state') !== state) throw new Error('state mismatch');
+
+  const { status, body } = await requestTokens(tokenUrl, {
+    grant_type: 'authorization_code',
+    code: searchParams.get('code')!,
+    redirect_uri: client.redirect_uri,
+    client_id: client.client_id,
+    client_secret: client.client_secret,
+  });
+  if (status !== 200) throw new Error(`token exchange failed: HTTP ${status} ${body.error}`);
+  return body;
+}

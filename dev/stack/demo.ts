@@ -1,0 +1,34 @@
+// The names the development environment is built from: its demo users, the
+// OAuth client Backstage signs in with, the example component and the ports.
+// npm start, the stand-ins' tests, the smoke test and the browser test all
+// read them from here.
+
+export const CLIENT_ID = 'backstage-dev';
+
+/** The catalog component (dev/catalog.yaml) whose Kubernetes tab is shown. */
+export const COMPONENT = 'demo-service';
+
+/** The group that may read the OIDC cluster. */
+export const READER_GROUP = 'platform-readers';
+
+export const DEFAULT_APP_PORT = 3000;
+export const DEFAULT_BACKEND_PORT = 7007;
+
+export interface DemoUser {
+  /** Becomes the ID token's `sub`. */
+  id: string;
+  email: string;
+  name: string;
+  groups: string[];
+  /** Defaults to true; false exercises kube's `email_verified` rule. */
+  emailVerified?: boolean;
+}
+
+export const ALICE: DemoUser = { id: 'alice', email: 'alice@example.com', name: 'Alice', groups: [READER_GROUP] };
+export const BOB: DemoUser = { id: 'bob', email: 'bob@example.com', name: 'Bob', groups: ['contractors'] };
+export const DEMO_USERS: DemoUser[] = [ALICE, BOB];
+
+/** Where the SpectroCloud auth backend module receives the issuer's answer. */
+export function spectroCloudRedirectUri(backendUrl: string): string {
+  return `${backendUrl}/api/auth/spectrocloud/handler/frame`;
+}

@@ -1,0 +1,294 @@
+// The development environment: an OIDC issuer standing in for SpectroCloud
+// Palette, two Kubernetes API stand-ins, the Backstage backend and the
+// development app. npm start (start.ts), the smoke test and the browser test
+// start it through startStack().
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import type { BackstageSession } from './browserlessClient.ts';
+import {
+  CLIENT_ID,
+  COMPONENT,
+  DEFAULT_APP_PORT,
+  DEFAULT_BACKEND_PORT,
+  DEMO_USERS,
+  READER_GROUP,
+  spectroCloudRedirectUri,
+} from './demo.ts';
+import { stackInstallProblem } from './install.ts';
+import { startIssuer, type StartedIssuer } from './issuer.ts';
+import { SERVICE_ACCOUNT_USER } from './kube-apiserver/authentication.ts';
+import { demoFixtures } from './kube-apiserver/resourceStore.ts';
+import { startKubeApiServer } from './kube-apiserver/server.ts';
+import { HOST } from './loopback.ts';
+import { createTemporaryDirectory, removeTemporaryDirectory, stopOnInterrupt } from './temporaryDirectory.ts';
+
+const stackDir = path.dirname(fileURLToPath(import.meta.url));
+const devDir = path.dirname(stackDir);
+const rootDir = path.dirname(devDir);
+export const LOCAL_CONFIG_PATH = path.join(devDir, 'app-config.local.yaml');
+
+/** A failure of one piece of the stack, named so the user knows where to look. */
+export class StackError extends Error {
+  constructor(
+    readonly piece: string,
+    reason: string,
+  ) {
+    super(`${piece} failed: ${reason}`);
+  }
+}
+
+export interface StackOptions {
+  /** Start the development app too; the smoke test needs only the backend. */
+  frontend?: boolean;
+  appPort?: number;
+  backendPort?: number;
+  idTokenTtlSeconds?: number;
+  /** Use dev/app-config.local.yaml (a real tenant and clusters) instead of stand-ins. */
+  real?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface Stack {
+  appUrl: string;
+  backendUrl: string;
+  /** The issuer stand-in; undefined against a real tenant. */
+  issuer?: StartedIssuer;
+  auditLogPath: string;
+  backendLog: string;
+  /** Holds the logs and the generated config; removed by stop(). */
+  workDir: string;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts the stack. Resolves when every piece answers; on any failure stops
+ * what it started and rejects with a StackError naming the piece. Its
+ * temporary directory goes when it stops, also on Ctrl-C.
+ */
+export async function startStack({
+  frontend = true,
+  appPort = DEFAULT_APP_PORT,
+  backendPort = DEFAULT_BACKEND_PORT,
+  idTokenTtlSeconds = 3600,
+  real = false,
+  log = () => {},
+}: StackOptions = {}): Promise<Stack> {
+  const installProblem = stackInstallProblem();
+  if (installProblem) throw new StackError('install', installProblem);
+  if (!fs.existsSync(path.join(rootDir, 'node_modules/@backstage/cli'))) {
+    throw new StackError('install', 'the module has no node_modules: run `npm ci` first');
+  }
+  await assertPortFree(backendPort, 'backend', 'BACKEND_PORT');
+  if (frontend) await assertPortFree(appPort, 'app', 'APP_PORT');
+
+  const workDir = createTemporaryDirectory('dev');
+  const stoppers: (() => Promise<void>)[] = [];
+  const stop = stopOnInterrupt(async () => {
+    log('\nStopping the development environment...');
+    for (const stopPiece of stoppers.reverse()) {
+      await stopPiece().catch(() => {});
+    }
+    removeTemporaryDirectory(workDir);
+  });
+
+  try {
+    const appUrl = `http://${HOST}:${appPort}`;
+    const backendUrl = `http://${HOST}:${backendPort}`;
+    const auditLogPath = path.join(workDir, 'kube-audit.log');
+    const generated: Record<string, unknown> = {
+      app: { baseUrl: appUrl, listen: { host: HOST, port: appPort } },
+      backend: { baseUrl: backendUrl, listen: { host: HOST, port: backendPort }, cors: { origin: appUrl, credentials: true } },
+      catalog: { locations: [{ type: 'file', target: path.join(devDir, 'catalog.yaml') }] },
+    };
+    let issuer: StartedIssuer | undefined;
+
+    if (!real) {
+      const clientSecret = randomBytes(24).toString('base64url');
+      const serviceAccountToken = randomBytes(24).toString('base64url');
+
+      const startedIssuer = await startIssuer({
+        clients: [{ client_id: CLIENT_ID, client_secret: clientSecret, redirect_uris: [spectroCloudRedirectUri(backendUrl)] }],
+        users: DEMO_USERS,
+        idTokenTtlSeconds,
+        log,
+      }).catch(error => {
+        throw new StackError('issuer', error.message);
+      });
+      issuer = startedIssuer;
+      stoppers.push(() => startedIssuer.close());
+
+      const readEverything = { verbs: ['get', 'list'], resources: ['*'] };
+      const standIns = [
+        {
+          name: 'palette-dev',
+          config: { authProvider: 'oidc', oidcTokenProvider: 'spectrocloud' },
+          oidc: { issuerUrl: startedIssuer.issuer, clientId: CLIENT_ID },
+          bindings: [{ subjects: [{ kind: 'Group' as const, name: READER_GROUP }], ...readEverything }],
+        },
+        {
+          name: 'shared-sa',
+          config: { authProvider: 'serviceAccount', serviceAccountToken },
+          serviceAccountToken,
+          bindings: [{ subjects: [{ kind: 'User' as const, name: SERVICE_ACCOUNT_USER }], ...readEverything }],
+        },
+      ];
+      const clusters = [];
+      for (const { config, ...standIn } of standIns) {
+        const server = await startKubeApiServer({ ...standIn, fixtures: demoFixtures(COMPONENT), auditLogPath, log }).catch(error => {
+          throw new StackError(`Kubernetes stand-in ${standIn.name}`, error.message);
+        });
+        stoppers.push(() => server.close());
+        clusters.push({ name: standIn.name, url: server.url, ...config, skipTLSVerify: true, skipMetricsLookup: true });
+      }
+
+      generated.auth = {
+        providers: {
+          spectrocloud: {
+            development: {
+              clientId: CLIENT_ID,
+              clientSecret,
+              authorizationUrl: startedIssuer.authorizationUrl,
+              signIn: { resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail' }] },
+            },
+          },
+        },
+      };
+      generated.kubernetes = { clusterLocatorMethods: [{ type: 'config', clusters }] };
+    }
+
+    // JSON is YAML; the file holds fresh secrets, so only its owner may read it.
+    const generatedConfigPath = path.join(workDir, 'generated-config.yaml');
+    fs.writeFileSync(generatedConfigPath, JSON.stringify(generated, null, 2), { mode: 0o600 });
+    const configArgs = ['--config', path.join(devDir, 'app-config.yaml'), '--config', generatedConfigPath];
+    if (real) configArgs.push('--config', LOCAL_CONFIG_PATH);
+
+    const backendLog = path.join(workDir, 'backend.log');
+    // tsx, found from dev/stack up in the module's node_modules, runs the TypeScript.
+    const backend = spawnLogged(process.execPath, ['--import', 'tsx', path.join(stackDir, 'backend.ts'), ...configArgs], {
+      cwd: stackDir,
+      logFile: backendLog,
+      env: { NODE_ENV: 'development' },
+    });
+    stoppers.push(() => stopProcess(backend));
+    await waitForHttp(`${backendUrl}/.backstage/health/v1/readiness`, { piece: 'backend', child: backend, timeoutMs: 180_000, logFile: backendLog });
+    if (!real) await waitForCatalog(backendUrl, { timeoutMs: 60_000, logFile: backendLog });
+
+    if (frontend) {
+      const appLog = path.join(workDir, 'app.log');
+      const app = spawnLogged(process.execPath, [path.join(rootDir, 'node_modules/@backstage/cli/bin/backstage-cli'), 'package', 'start', ...configArgs], {
+        cwd: rootDir,
+        logFile: appLog,
+        env: { BROWSER: 'none' },
+      });
+      stoppers.push(() => stopProcess(app));
+      await waitForHttp(appUrl, { piece: 'app', child: app, timeoutMs: 300_000, logFile: appLog });
+    }
+
+    return { appUrl, backendUrl, issuer, auditLogPath, backendLog, workDir, stop };
+  } catch (error) {
+    await stop();
+    throw error instanceof StackError ? error : new StackError('stack', (error as Error).message);
+  }
+}
+
+function assertPortFree(port: number, piece: string, variable: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new StackError(piece, `port ${port} on ${HOST} is not free (${error.code}); stop what uses it or set ${variable}`)),
+    );
+    server.listen(port, HOST, () => server.close(() => resolve()));
+  });
+}
+
+/** Calls `ready` every 500 ms until it returns true; false after the deadline. */
+async function poll(ready: () => Promise<boolean>, { timeoutMs, beforeEach = () => {} }: { timeoutMs: number; beforeEach?: () => void }) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    beforeEach();
+    if (await ready().catch(() => false)) return true;
+    await new Promise(resolve => setTimeout(resolve, 500));
+  }
+  return false;
+}
+
+async function waitForHttp(url: string, { piece, child, timeoutMs, logFile }: { piece: string; child: ChildProcess; timeoutMs: number; logFile: string }) {
+  const ready = await poll(async () => (await fetch(url)).ok, {
+    timeoutMs,
+    beforeEach: () => {
+      if (child.exitCode !== null) {
+        throw new StackError(piece, `exited with code ${child.exitCode} before it was ready; last log lines:\n${tail(logFile)}`);
+      }
+    },
+  });
+  if (!ready) {
+    throw new StackError(piece, `not ready at ${url} after ${timeoutMs / 1000} s; last log lines:\n${tail(logFile)}`);
+  }
+}
+
+// Sign-in resolves users from the catalog, so the stack is ready only once
+// the catalog has read dev/catalog.yaml. A guest token is enough to ask.
+async function waitForCatalog(backendUrl: string, { timeoutMs, logFile }: { timeoutMs: number; logFile: string }) {
+  let token: string | undefined;
+  const entityRefs = [...DEMO_USERS.map(user => `user:default/${user.id}`), `component:default/${COMPONENT}`];
+  const ready = await poll(
+    async () => {
+      if (!token) {
+        const guest = await fetch(`${backendUrl}/api/auth/guest/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest' } });
+        token = ((await guest.json()) as BackstageSession).backstageIdentity.token;
+      }
+      const response = await fetch(`${backendUrl}/api/catalog/entities/by-refs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ entityRefs }),
+      });
+      const { items } = (await response.json()) as { items: unknown[] };
+      return items.every(Boolean);
+    },
+    { timeoutMs },
+  );
+  if (!ready) {
+    throw new StackError('catalog', `dev/catalog.yaml was not loaded after ${timeoutMs / 1000} s; last log lines:\n${tail(logFile)}`);
+  }
+}
+
+function tail(file: string, lines = 20) {
+  if (!fs.existsSync(file)) return '(no log)';
+  return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+function spawnLogged(command: string, args: string[], { cwd, logFile, env }: { cwd: string; logFile: string; env: Record<string, string> }) {
+  const out = fs.openSync(logFile, 'a');
+  // A process group of its own, so stopping it also stops its children.
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', out, out], detached: true });
+  fs.closeSync(out);
+  return child;
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise(resolve => {
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
+}

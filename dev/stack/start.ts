@@ -1,0 +1,35 @@
+// npm start: runs the development environment until Ctrl-C, which stops every
+// piece and removes its temporary directory (KEEP_TEMP=1 keeps it).
+import fs from 'node:fs';
+
+import { COMPONENT, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, DEMO_USERS } from './demo.ts';
+import { LOCAL_CONFIG_PATH, startStack } from './stack.ts';
+
+const startedAt = Date.now();
+const real = fs.existsSync(LOCAL_CONFIG_PATH);
+try {
+  const stack = await startStack({
+    appPort: Number(process.env.APP_PORT ?? DEFAULT_APP_PORT),
+    backendPort: Number(process.env.BACKEND_PORT ?? DEFAULT_BACKEND_PORT),
+    idTokenTtlSeconds: Number(process.env.ID_TOKEN_TTL_SECONDS ?? 3600),
+    real,
+    log: console.log,
+  });
+  const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+  console.log(`\nReady in ${seconds} s. Open ${stack.appUrl}/catalog/default/component/${COMPONENT}/kubernetes`);
+  if (stack.issuer) {
+    console.log('Sign in with SpectroCloud as one of the demo users:');
+    for (const user of DEMO_USERS) {
+      console.log(`  ${user.id.padEnd(6)} ${user.email}  groups: ${user.groups.join(', ')}`);
+    }
+    console.log('alice may read the OIDC cluster palette-dev; bob is denied there. shared-sa uses a service account.');
+    console.log(`Issuer:    ${stack.issuer.issuer}`);
+    console.log(`Audit log: ${stack.auditLogPath}`);
+  } else {
+    console.log('Using dev/app-config.local.yaml: a real SpectroCloud tenant and real clusters.');
+  }
+  console.log(`Logs:      ${stack.workDir} (removed on stop; KEEP_TEMP=1 keeps it)\nPress Ctrl-C to stop.`);
+} catch (error) {
+  console.error(`\n✖ ${(error as Error).message}`);
+  process.exitCode = 1;
+}
