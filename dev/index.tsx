@@ -1,6 +1,9 @@
 // The development app stands in for an app package, which loads the UI styles.
 // eslint-disable-next-line @backstage/no-ui-css-imports-in-non-frontend
 import '@backstage/ui/css/styles.css';
+// Only the development app renders itself; the module does not use react-dom,
+// so it is no peer dependency of the package.
+// eslint-disable-next-line @backstage/no-undeclared-imports
 import ReactDOM from 'react-dom/client';
 import { SignInPage } from '@backstage/core-components';
 import { createApp } from '@backstage/frontend-defaults';

@@ -1,6 +1,18 @@
 import type { OpenIdConnectApi } from '@backstage/frontend-plugin-api';
 import type { KubernetesAuthProvidersApi } from '@backstage/plugin-kubernetes-react';
+import { expiresWithin, isSymmetricOrUnsigned, readIdToken } from './idToken';
 import { redactTokens } from './redactTokens';
+
+// An ID token that expires sooner than this is not sent: the margin covers
+// the difference between this browser's clock and the API server's, and the
+// time the request takes.
+const CLOCK_SKEW_SECONDS = 30;
+
+function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
 
 // Named by @backstage/plugin-kubernetes-common; taken from the API to avoid a
 // dependency for one type.
@@ -12,10 +24,10 @@ type KubernetesRequestBody = Parameters<
  * Serves `oidc.<tokenProviderName>` from the SpectroCloud auth API and hands
  * every other auth provider to the stock `KubernetesAuthProviders`.
  *
- * A real ID token is passed through; every other outcome (no sign-in, a
- * dismissed or rejected sign-in, an empty token) becomes an error that names
- * SpectroCloud sign-in, so no request is ever sent without the token as if it
- * had one.
+ * A usable ID token is passed through; every other outcome (no sign-in, a
+ * dismissed or rejected sign-in, an empty token, an expired token or one with
+ * a symmetric signature) becomes an error that names the cause and the fix,
+ * so no request is ever sent without a token as if it had one.
  */
 export class SpectroCloudKubernetesAuthProviders
   implements KubernetesAuthProvidersApi
@@ -61,7 +73,18 @@ export class SpectroCloudKubernetesAuthProviders
     return this.idToken().then(token => ({ token }));
   }
 
-  private idToken(): Promise<string> {
+  private async idToken(): Promise<string> {
+    const token = await this.fetchIdToken();
+    if (!this.problemWith(token)) return token;
+    // Ask once more: an auth API that knows when the ID token expires renews
+    // it now, one that does not hands out the same token again.
+    const renewed = await this.fetchIdToken();
+    const problem = this.problemWith(renewed);
+    if (problem) throw problem;
+    return renewed;
+  }
+
+  private fetchIdToken(): Promise<string> {
     const name = this.options.tokenProviderName;
     return this.options.spectroCloudAuthApi.getIdToken().then(
       (token: unknown) => {
@@ -84,5 +107,31 @@ export class SpectroCloudKubernetesAuthProviders
         );
       },
     );
+  }
+
+  /** Why a token must not be sent, if it must not; tokens that are no readable JWT are sent as they are. */
+  private problemWith(token: string): Error | undefined {
+    const claims = readIdToken(token);
+    if (!claims) return undefined;
+    const name = this.options.tokenProviderName;
+    if (isSymmetricOrUnsigned(claims)) {
+      return namedError(
+        'SpectroCloudTokenNotAnIdTokenError',
+        `SpectroCloud sign-in handed out a token signed with ${claims.alg}, which no Kubernetes API server accepts as an ID token ` +
+          `(they verify RS, ES and PS signatures only), so nothing was sent to clusters with oidcTokenProvider '${name}'. ` +
+          `The published @terasky/backstage-plugin-spectrocloud-auth-backend does this after a fresh sign-in when Palette returns an HS256 ` +
+          `refresh_token: it serves that token as the ID token until its next refresh. Reload the page to refresh the session, ` +
+          `or run a backend auth provider that returns Palette's ID token.`,
+      );
+    }
+    if (expiresWithin(claims, CLOCK_SKEW_SECONDS)) {
+      return namedError(
+        'SpectroCloudSessionExpiredError',
+        `Your SpectroCloud session has expired: its ID token is valid until ${claims.expiresAt!.toISOString()} ` +
+          `(this browser's clock reads ${new Date().toISOString()}), and no fresh one could be had, ` +
+          `so nothing was sent to clusters with oidcTokenProvider '${name}'. Sign in with SpectroCloud again.`,
+      );
+    }
+    return undefined;
   }
 }

@@ -12,6 +12,7 @@ const UPSTREAM_WARNINGS = [
   /findDOMNode is deprecated/,
 ];
 
+/* eslint-disable no-console -- the filter wraps the console itself */
 // Replaced directly rather than with jest.spyOn, so that tests restoring
 // their own mocks keep the filter.
 for (const level of ['warn', 'error'] as const) {

@@ -5,6 +5,7 @@ import {
   discoveryApiRef,
   oauthRequestApiRef,
 } from '@backstage/frontend-plugin-api';
+import { SpectroCloudAuth } from './SpectroCloudAuth';
 import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
 
 /** Scopes that make Palette issue an ID token with the user's email. */
@@ -12,7 +13,7 @@ const SPECTROCLOUD_DEFAULT_SCOPES = ['openid', 'profile', 'email'];
 
 /**
  * An OAuth2 client for the backend auth provider `spectrocloud`, registered as
- * `auth.spectrocloud`.
+ * `auth.spectrocloud`, that renews before the ID token expires.
  *
  * @remarks
  * Disabled by default, so apps that already get `auth.spectrocloud` from the
@@ -37,13 +38,15 @@ export const spectroCloudAuthApi = ApiBlueprint.make({
         oauthRequestApi: oauthRequestApiRef,
       },
       factory: ({ configApi, discoveryApi, oauthRequestApi }) =>
-        OAuth2.create({
-          configApi,
-          discoveryApi,
-          oauthRequestApi,
-          provider: { id: 'spectrocloud', title: 'SpectroCloud', icon: () => null },
-          environment: configApi.getOptionalString('auth.environment'),
-          defaultScopes: SPECTROCLOUD_DEFAULT_SCOPES,
-        }),
+        new SpectroCloudAuth(() =>
+          OAuth2.create({
+            configApi,
+            discoveryApi,
+            oauthRequestApi,
+            provider: { id: 'spectrocloud', title: 'SpectroCloud', icon: () => null },
+            environment: configApi.getOptionalString('auth.environment'),
+            defaultScopes: SPECTROCLOUD_DEFAULT_SCOPES,
+          }),
+        ),
     }),
 });

@@ -112,7 +112,7 @@ export function fakeKubernetesBackend(clusters: Cluster[] = CLUSTERS) {
 }
 
 export const baseConfig: JsonObject = {
-  app: { baseUrl: 'http://localhost:3000' },
+  app: { baseUrl: 'http://localhost:3000', title: 'Test app' },
   backend: { baseUrl: 'http://localhost:7007' },
 };
 
@@ -188,4 +188,16 @@ export async function startTestApp(options: RenderTestAppOptions): Promise<TestA
     app = renderTestApp(options);
   });
   return app!;
+}
+
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/**
+ * A JWT shaped like an ID token, with the given algorithm and expiry in
+ * seconds from now; its signature is not checked by the module.
+ */
+export function idToken(options: { alg?: string; expiresIn?: number; payload?: object } = {}): string {
+  const { alg = 'RS256', expiresIn = 3600, payload } = options;
+  const exp = Math.floor(Date.now() / 1000) + expiresIn;
+  return [base64url({ alg, typ: 'JWT' }), base64url(payload ?? { sub: 'alice', exp }), 'c2lnbmF0dXJl'].join('.');
 }
