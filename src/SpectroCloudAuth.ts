@@ -3,9 +3,10 @@ import type { AuthRequestOptions } from '@backstage/frontend-plugin-api';
 import { expiresWithin, isSymmetricOrUnsigned, readIdToken } from './idToken';
 import type { SpectroCloudAuthApi } from './spectroCloudAuthApiRef';
 
-// Renew an ID token this long before it expires: longer than the Kubernetes
-// providers' margin, so a renewing backend is asked before a token is refused.
-const RENEW_BEFORE_EXPIRY_SECONDS = 60;
+// Renew an ID token this long before it expires (half the life of a
+// short-lived one): longer than the Kubernetes providers' margin, so a
+// renewing backend is asked before a token is refused.
+const RENEW_BEFORE_EXPIRY = { seconds: 60, lifetimeShare: 0.5 };
 
 // A fresh sign-in may hand out a token that only a refresh replaces (see
 // isSymmetricOrUnsigned), so a renewal asks the backend twice at most.
@@ -13,7 +14,7 @@ const MAX_REFRESHES_PER_RENEWAL = 2;
 
 function needsRenewal(token: string): boolean {
   const claims = readIdToken(token);
-  return !!claims && (isSymmetricOrUnsigned(claims) || expiresWithin(claims, RENEW_BEFORE_EXPIRY_SECONDS));
+  return !!claims && (isSymmetricOrUnsigned(claims) || expiresWithin(claims, RENEW_BEFORE_EXPIRY));
 }
 
 /**
@@ -26,7 +27,9 @@ function needsRenewal(token: string): boolean {
  * access token's (`expires_in`), not the ID token's. When the ID token is
  * about to expire, a new OAuth2 session asks the backend's refresh endpoint
  * at once: a backend that renews returns a new ID token; one whose refresh
- * fails makes that session ask the user to sign in, once.
+ * fails makes that session ask the user to sign in, once. Each such session
+ * registers with the app's OAuth request API, which keeps it: one per ID
+ * token lifetime.
  */
 export class SpectroCloudAuth implements SpectroCloudAuthApi {
   private readonly session: OAuth2;

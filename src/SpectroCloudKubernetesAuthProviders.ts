@@ -5,8 +5,8 @@ import { redactTokens } from './redactTokens';
 
 // An ID token that expires sooner than this is not sent: the margin covers
 // the difference between this browser's clock and the API server's, and the
-// time the request takes.
-const CLOCK_SKEW_SECONDS = 30;
+// time the request takes. Short-lived tokens get a quarter of their life.
+const CLOCK_SKEW = { seconds: 30, lifetimeShare: 0.25 };
 
 function namedError(name: string, message: string): Error {
   const error = new Error(message);
@@ -124,7 +124,7 @@ export class SpectroCloudKubernetesAuthProviders
           `or run a backend auth provider that returns Palette's ID token.`,
       );
     }
-    if (expiresWithin(claims, CLOCK_SKEW_SECONDS)) {
+    if (expiresWithin(claims, CLOCK_SKEW)) {
       return namedError(
         'SpectroCloudSessionExpiredError',
         `Your SpectroCloud session has expired: its ID token is valid until ${claims.expiresAt!.toISOString()} ` +

@@ -17,7 +17,11 @@ describe('readIdToken', () => {
   });
 
   it('reads no expiry from a token without exp', () => {
-    expect(readIdToken(idToken({ payload: { sub: 'alice' } }))).toEqual({ alg: 'RS256', expiresAt: undefined });
+    expect(readIdToken(idToken({ payload: { sub: 'alice' } }))).toEqual({
+      alg: 'RS256',
+      expiresAt: undefined,
+      issuedAt: undefined,
+    });
   });
 });
 
@@ -32,14 +36,29 @@ describe('isSymmetricOrUnsigned', () => {
 
 describe('expiresWithin', () => {
   const now = Date.UTC(2026, 10, 29, 12);
+  const margin = { seconds: 30, lifetimeShare: 0.25 };
+  const at = (seconds: number) => new Date(now + seconds * 1000);
+
   it.each([
     [-10, true],
     [29, true],
     [31, false],
-  ])('with exp %i s from now and a 30 s margin: %s', (seconds, expected) => {
-    expect(expiresWithin({ expiresAt: new Date(now + seconds * 1000) }, 30, now)).toBe(expected);
+  ])('with exp %i s from now, an hour-long token and a 30 s margin: %s', (seconds, expected) => {
+    expect(expiresWithin({ issuedAt: at(seconds - 3600), expiresAt: at(seconds) }, margin, now)).toBe(expected);
   });
+
+  it.each([
+    [4, true],
+    [6, false],
+  ])('with exp %i s from now, a 20 s token and a quarter of its life as margin: %s', (seconds, expected) => {
+    expect(expiresWithin({ issuedAt: at(seconds - 20), expiresAt: at(seconds) }, margin, now)).toBe(expected);
+  });
+
+  it('uses the whole margin without an issue time', () => {
+    expect(expiresWithin({ expiresAt: at(29) }, margin, now)).toBe(true);
+  });
+
   it('is false without an expiry', () => {
-    expect(expiresWithin({}, 30, now)).toBe(false);
+    expect(expiresWithin({}, margin, now)).toBe(false);
   });
 });

@@ -4,6 +4,8 @@ export type IdTokenClaims = {
   alg?: string;
   /** When the token expires, from its `exp` claim. */
   expiresAt?: Date;
+  /** When the token was issued, from its `iat` claim. */
+  issuedAt?: Date;
 };
 
 function decodeSegment(segment: string): unknown {
@@ -22,10 +24,12 @@ export function readIdToken(token: string): IdTokenClaims | undefined {
   if (segments.length !== 3) return undefined;
   try {
     const header = decodeSegment(segments[0]) as { alg?: unknown };
-    const payload = decodeSegment(segments[1]) as { exp?: unknown };
+    const payload = decodeSegment(segments[1]) as { exp?: unknown; iat?: unknown };
+    const date = (seconds: unknown) => (typeof seconds === 'number' ? new Date(seconds * 1000) : undefined);
     return {
       alg: typeof header?.alg === 'string' ? header.alg : undefined,
-      expiresAt: typeof payload?.exp === 'number' ? new Date(payload.exp * 1000) : undefined,
+      expiresAt: date(payload?.exp),
+      issuedAt: date(payload?.iat),
     };
   } catch {
     return undefined;
@@ -40,7 +44,18 @@ export function isSymmetricOrUnsigned(claims: IdTokenClaims): boolean {
   return claims.alg !== undefined && (/^HS/i.test(claims.alg) || claims.alg.toLowerCase() === 'none');
 }
 
-/** Whether the token expires within `marginSeconds` of `now`. */
-export function expiresWithin(claims: IdTokenClaims, marginSeconds: number, now = Date.now()): boolean {
-  return claims.expiresAt !== undefined && claims.expiresAt.getTime() - now < marginSeconds * 1000;
+/**
+ * Whether the token expires within a margin of `now`: `marginSeconds`, or a
+ * `lifetimeShare` of the token's lifetime when that is shorter, so that
+ * short-lived tokens are not refused or renewed for their whole life.
+ */
+export function expiresWithin(
+  claims: IdTokenClaims,
+  margin: { seconds: number; lifetimeShare: number },
+  now = Date.now(),
+): boolean {
+  if (claims.expiresAt === undefined) return false;
+  const lifetimeMs = claims.issuedAt ? claims.expiresAt.getTime() - claims.issuedAt.getTime() : Infinity;
+  const marginMs = Math.min(margin.seconds * 1000, Math.max(0, lifetimeMs) * margin.lifetimeShare);
+  return claims.expiresAt.getTime() - now < marginMs;
 }

@@ -4,7 +4,7 @@ import {
   oauthRequestApiRef,
   type PendingOAuthRequest,
 } from '@backstage/frontend-plugin-api';
-import { act, waitFor } from '@testing-library/react';
+import { act } from '@testing-library/react';
 import { renderTestApp } from '@backstage/frontend-test-utils';
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
 import spectroCloudModule from './index';
@@ -123,6 +123,16 @@ function authBackendAnswering(...answers: Array<string | 401>) {
   return { refreshCalls: () => fetch.mock.calls.length };
 }
 
+// A renewal opens a new OAuth2 session, which the app's sign-in dialog
+// listens to, so it runs inside act.
+async function inAct<T>(call: () => Promise<T>): Promise<T> {
+  let result: T | undefined;
+  await act(async () => {
+    result = await call();
+  });
+  return result as T;
+}
+
 describe('the opt-in SpectroCloud auth API and the ID token\'s expiry', () => {
   afterEach(() => jest.restoreAllMocks());
 
@@ -140,9 +150,9 @@ describe('the opt-in SpectroCloud auth API and the ID token\'s expiry', () => {
     const backend = authBackendAnswering(expiring, fresh);
     const { auth } = await optInAuth();
 
-    await expect(auth.getIdToken()).resolves.toBe(fresh);
+    await expect(inAct(() => auth.getIdToken())).resolves.toBe(fresh);
     for (let poll = 0; poll < 5; poll++) {
-      await expect(auth.getIdToken()).resolves.toBe(fresh);
+      await expect(inAct(() => auth.getIdToken())).resolves.toBe(fresh);
     }
     expect(backend.refreshCalls()).toBe(2);
   });
@@ -152,7 +162,7 @@ describe('the opt-in SpectroCloud auth API and the ID token\'s expiry', () => {
     const backend = authBackendAnswering(idToken({ alg: 'HS256' }), real);
     const { auth } = await optInAuth();
 
-    await expect(auth.getIdToken()).resolves.toBe(real);
+    await expect(inAct(() => auth.getIdToken())).resolves.toBe(real);
     expect(backend.refreshCalls()).toBe(2);
   });
 
@@ -169,8 +179,9 @@ describe('the opt-in SpectroCloud auth API and the ID token\'s expiry', () => {
     const polls: Array<Promise<string>> = [];
     await act(async () => {
       polls.push(...Array.from({ length: 5 }, () => auth.getIdToken()));
+      while (pending.length === 0) await new Promise(resolve => setTimeout(resolve, 10));
     });
-    await waitFor(() => expect(pending.map(r => r.provider.id)).toEqual(['spectrocloud']));
+    expect(pending.map(r => r.provider.id)).toEqual(['spectrocloud']);
     await act(async () => {
       polls.push(auth.getIdToken(), auth.getIdToken());
       await new Promise(resolve => setTimeout(resolve, 50));

@@ -194,10 +194,12 @@ const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toStrin
 
 /**
  * A JWT shaped like an ID token, with the given algorithm and expiry in
- * seconds from now; its signature is not checked by the module.
+ * seconds from now, issued at least an hour before it expires; its signature
+ * is not checked by the module.
  */
 export function idToken(options: { alg?: string; expiresIn?: number; payload?: object } = {}): string {
   const { alg = 'RS256', expiresIn = 3600, payload } = options;
-  const exp = Math.floor(Date.now() / 1000) + expiresIn;
-  return [base64url({ alg, typ: 'JWT' }), base64url(payload ?? { sub: 'alice', exp }), 'c2lnbmF0dXJl'].join('.');
+  const iat = Math.floor(Date.now() / 1000);
+  const exp = iat + expiresIn;
+  return [base64url({ alg, typ: 'JWT' }), base64url(payload ?? { sub: 'alice', iat: Math.min(iat, exp - 3600), exp }), 'c2lnbmF0dXJl'].join('.');
 }
