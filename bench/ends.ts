@@ -2,7 +2,8 @@
 // versions. Used by test:compat, which proves them, and by the benchmark,
 // which installs the module into an app at each end.
 import semver from 'semver';
-import { fail, npmJson, ownPackage } from './lib.mjs';
+
+import { fail, npmJson, ownPackage } from './lib.ts';
 
 export const MODULE_DEPS = Object.keys(ownPackage.dependencies);
 
@@ -14,37 +15,46 @@ export const COMPANIONS = ['@backstage/plugin-kubernetes', '@backstage/frontend-
 // an app's React tree or router.
 const SINGLETONS = ['react', 'react-dom', 'react-router-dom'];
 
-/**
- * The versions each end pins and, for the lowest end, the registry date to
- * install the rest of the tree at (npm's --before).
- */
-export function planEnds() {
-  const registry = new Map();
-  const releases = name => {
+export interface End {
+  name: 'lowest' | 'highest';
+  /** The version of each module dependency and companion at this end. */
+  pins: Record<string, string>;
+  /** For the lowest end: install the rest of the tree as the registry stood then (npm's --before). */
+  before?: string;
+}
+
+export interface NpmLock {
+  packages: Record<string, { version: string }>;
+}
+
+export function planEnds(): End[] {
+  const registry = new Map<string, { versions: string[]; time: Record<string, string> }>();
+  const releases = (name: string) => {
     if (!registry.has(name)) {
-      const { versions, time } = npmJson(['view', name, 'versions', 'time']);
+      const { versions, time } = npmJson<{ versions: string[]; time: Record<string, string> }>(['view', name, 'versions', 'time']);
       registry.set(name, { versions: versions.filter(v => !semver.prerelease(v)), time });
     }
-    return registry.get(name);
+    return registry.get(name)!;
   };
-  return [
+  const ends = [
     { name: 'lowest', pick: semver.minSatisfying },
     { name: 'highest', pick: semver.maxSatisfying },
-  ].map(({ name, pick }) => {
-    const pins = {};
+  ] as const;
+  return ends.map(({ name, pick }) => {
+    const pins: Record<string, string> = {};
     for (const dep of MODULE_DEPS) {
-      pins[dep] = pick(releases(dep).versions, ownPackage.dependencies[dep]);
-      if (!pins[dep]) fail(`No release of ${dep} matches ${ownPackage.dependencies[dep]}.`);
+      const version = pick(releases(dep).versions, ownPackage.dependencies[dep]);
+      if (!version) fail(`No release of ${dep} matches ${ownPackage.dependencies[dep]}.`);
+      pins[dep] = version;
     }
     for (const companion of COMPANIONS) {
-      const candidates = [npmJson(['view', `${companion}@>=0.0.0`, 'version', 'dependencies'])].flat();
+      const candidates = [npmJson<{ version: string; dependencies?: Record<string, string> }[]>(['view', `${companion}@>=0.0.0`, 'version', 'dependencies'])].flat();
       const fitting = candidates
-        .filter(({ dependencies = {} }) =>
-          MODULE_DEPS.every(dep => !dependencies[dep] || semver.satisfies(pins[dep], dependencies[dep])),
-        )
-        .map(c => c.version);
-      pins[companion] = semver.maxSatisfying(fitting, '*');
-      if (!pins[companion]) fail(`No release of ${companion} works with ${JSON.stringify(pins)}.`);
+        .filter(({ dependencies = {} }) => MODULE_DEPS.every(dep => !dependencies[dep] || semver.satisfies(pins[dep], dependencies[dep])))
+        .map(candidate => candidate.version);
+      const version = semver.maxSatisfying(fitting, '*');
+      if (!version) fail(`No release of ${companion} works with ${JSON.stringify(pins)}.`);
+      pins[companion] = version;
     }
     // The lowest end installs everything else as the registry stood when its
     // pinned versions were current, so its other Backstage packages (core
@@ -52,7 +62,7 @@ export function planEnds() {
     // in an app that has not upgraded, rather than from today's.
     const before =
       name === 'lowest'
-        ? new Date(Math.max(...Object.entries(pins).map(([p, v]) => Date.parse(releases(p).time[v])))).toISOString()
+        ? new Date(Math.max(...Object.entries(pins).map(([pkg, version]) => Date.parse(releases(pkg).time[version])))).toISOString()
         : undefined;
     return { name, pins, before };
   });
@@ -62,8 +72,8 @@ export function planEnds() {
  * Packages an npm lockfile holds more than one copy of, among every
  * @backstage/ package and React, as `name@version+version`.
  */
-export function duplicatedPackages(lock) {
-  const copies = {};
+export function duplicatedPackages(lock: NpmLock): string[] {
+  const copies: Record<string, string[]> = {};
   for (const [location, { version }] of Object.entries(lock.packages)) {
     const name = location.slice(location.lastIndexOf('node_modules/') + 'node_modules/'.length);
     if (location && (name.startsWith('@backstage/') || SINGLETONS.includes(name))) (copies[name] ??= []).push(version);

@@ -4,24 +4,25 @@
 // for an app on the current release line and for one on the previous line
 // (the lowest end of the module's ranges, resolved as the registry stood then).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { duplicatedPackages } from './ends.mjs';
-import { npm, npmJson, ownPackage } from './lib.mjs';
+
+import { createTemporaryDirectory, removeTemporaryDirectory } from '../dev/stack/temporaryDirectory.ts';
+import { duplicatedPackages, type End, type NpmLock } from './ends.ts';
+import { npm, npmJson, ownPackage } from './lib.ts';
 
 // Backstage trees carry stale React peer ranges (@material-ui/*), which
 // Backstage apps install with legacy peer resolution. Nothing is downloaded.
 const RESOLVE = ['--package-lock-only', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund'];
 
-const readLock = dir => JSON.parse(fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8'));
+const readLock = (dir: string): NpmLock => JSON.parse(fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8'));
 
 /** The lockfile's packages as `node_modules/...name@version`. */
-const lockedPackages = lock =>
+const lockedPackages = (lock: NpmLock) =>
   Object.entries(lock.packages)
     .filter(([location]) => location.startsWith('node_modules/'))
     .map(([location, { version }]) => `${location}@${version}`);
 
-function measureApp(end, tarball, scratch) {
+function measureApp(end: End, tarball: string, scratch: string) {
   const dir = path.join(scratch, end.name);
   fs.mkdirSync(dir);
   const dev = ownPackage.devDependencies;
@@ -60,16 +61,16 @@ function measureApp(end, tarball, scratch) {
   };
 }
 
-export function measureFootprint(ends) {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'spectrocloud-footprint-'));
+export function measureFootprint(ends: End[]) {
+  const scratch = createTemporaryDirectory('footprint');
   try {
-    const [packed] = npmJson(['pack', '--pack-destination', scratch]);
+    const [packed] = npmJson<{ filename: string; size: number }[]>(['pack', '--pack-destination', scratch]);
     const tarball = path.join(scratch, packed.filename);
     return {
       tarballBytes: packed.size,
       apps: [...ends].reverse().map(end => measureApp(end, tarball, scratch)),
     };
   } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
+    removeTemporaryDirectory(scratch);
   }
 }

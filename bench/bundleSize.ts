@@ -2,13 +2,20 @@
 // plugin: the same small app is bundled three times and the outputs compared.
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
-import { root } from './lib.mjs';
+
+import { build, type Plugin } from 'esbuild';
+
+import { root } from './lib.ts';
+
+export interface Bytes {
+  raw: number;
+  gzip: number;
+}
 
 // The app every new-frontend-system app starts from: createApp from
 // @backstage/frontend-defaults with its default app plugin, plus the
 // Kubernetes plugin. The variants only add the module.
-const app = withModule => `
+const app = (withModule: boolean) => `
   import { createApp } from '@backstage/frontend-defaults';
   import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
   ${withModule ? `import spectroCloudModule from ${JSON.stringify(path.join(root, 'dist/index.esm.js'))};` : ''}
@@ -17,13 +24,10 @@ const app = withModule => `
 
 // Replaces the opt-in auth API's file with an empty export, so the module can
 // be measured with and without it.
-const withoutOptInAuthApi = {
+const withoutOptInAuthApi: Plugin = {
   name: 'without-opt-in-auth-api',
   setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /\/spectroCloudAuthApi\.esm\.js$/ }, () => ({
-      path: 'spectroCloudAuthApi',
-      namespace: 'stub',
-    }));
+    pluginBuild.onResolve({ filter: /\/spectroCloudAuthApi\.esm\.js$/ }, () => ({ path: 'spectroCloudAuthApi', namespace: 'stub' }));
     pluginBuild.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
       contents: 'export const spectroCloudAuthApi = undefined;',
       loader: 'js',
@@ -31,7 +35,7 @@ const withoutOptInAuthApi = {
   },
 };
 
-async function bundle(source, plugins = []) {
+async function bundle(source: string, plugins: Plugin[] = []): Promise<Bytes> {
   const result = await build({
     stdin: { contents: source, resolveDir: root, loader: 'js' },
     bundle: true,
@@ -62,7 +66,7 @@ export async function measureBundleSize() {
   const baseline = await bundle(app(false));
   const moduleOnly = await bundle(app(true), [withoutOptInAuthApi]);
   const full = await bundle(app(true));
-  const diff = (a, b) => ({ raw: a.raw - b.raw, gzip: a.gzip - b.gzip });
+  const diff = (a: Bytes, b: Bytes): Bytes => ({ raw: a.raw - b.raw, gzip: a.gzip - b.gzip });
   return {
     baselineApp: baseline,
     module: diff(moduleOnly, baseline),

@@ -8,9 +8,9 @@
 //   npm run test:compat -- --update-readme  also rewrite the README table
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fail, log, npm, ownPackage, requireInstall, requireRegistry, root, table } from './lib.mjs';
+
+import { fail, log, npm, ownPackage, requireInstall, requireRegistry, root, table } from './lib.ts';
 
 const COMMAND = 'npm run test:compat';
 requireInstall(COMMAND);
@@ -19,7 +19,9 @@ requireRegistry(COMMAND);
 // Imported after the checks above, so that a tree without node_modules gets
 // the message rather than a module-not-found stack.
 const { default: semver } = await import('semver');
-const { MODULE_DEPS, duplicatedPackages, planEnds } = await import('./ends.mjs');
+const { MODULE_DEPS, duplicatedPackages, planEnds } = await import('./ends.ts');
+const { createTemporaryDirectory, removeTemporaryDirectory } = await import('../dev/stack/temporaryDirectory.ts');
+type End = import('./ends.ts').End;
 
 // Test libraries, at the ranges the repo uses.
 const TEST_LIBS = [
@@ -31,41 +33,60 @@ const TEST_LIBS = [
   '@testing-library/jest-dom',
   '@types/react',
   '@types/react-dom',
-  'yaml',
 ];
-// package.test.ts packs the repo's own build; it has no place in a scratch copy.
-const SKIPPED_TESTS = ['package.test.ts'];
+// Tests of the project rather than of the module at a version: package.test.ts
+// packs the repository's own checkout, and readme.test.tsx checks the README
+// against the project's scripts, lockfiles and development stack. A scratch
+// copy has none of these.
+const SKIPPED_TESTS = ['package.test.ts', 'readme.test.tsx'];
 const README_START = '<!-- compat-table -->';
 const README_END = '<!-- /compat-table -->';
+// frontend-test-utils 0.x neither fails a test app on app errors nor returns
+// its APIs from renderTestApp; 1.0 does both, and the tests rely on it. At
+// that end the harness adds the two around the old line's own app.
+const HARNESS_DIR = path.join(root, 'bench/harness-0.x');
 
-const bin = name => path.join(root, 'node_modules/.bin', name);
+const bin = (name: string) => path.join(root, 'node_modules/.bin', name);
 
-function prepareScratch(end) {
-  const dir = path.join(os.tmpdir(), `spectrocloud-compat-${end.name}`);
-  fs.rmSync(dir, { recursive: true, force: true });
+interface EndResult extends End {
+  harness: boolean;
+  typesOk: boolean;
+  passed: number;
+  failed: number;
+  files: number;
+  problems: string[];
+  seconds: number;
+}
+
+interface JestResults {
+  numPassedTests: number;
+  numFailedTests: number;
+  numTotalTests: number;
+  numTotalTestSuites: number;
+  testResults: { name: string; assertionResults: { status: string; fullName: string; failureMessages: string[] }[] }[];
+}
+
+function prepareScratch(end: End, harness: boolean) {
+  const dir = createTemporaryDirectory(`compat-${end.name}`);
   fs.cpSync(path.join(root, 'src'), path.join(dir, 'src'), {
     recursive: true,
     filter: file => !SKIPPED_TESTS.includes(path.basename(file)),
   });
-  for (const file of ['config.d.ts', 'README.md']) fs.copyFileSync(path.join(root, file), path.join(dir, file));
+  fs.copyFileSync(path.join(root, 'config.d.ts'), path.join(dir, 'config.d.ts'));
 
-  const dependencies = {};
+  const dependencies: Record<string, string> = {};
   const devDependencies = Object.fromEntries(TEST_LIBS.map(lib => [lib, ownPackage.devDependencies[lib]]));
   for (const [name, version] of Object.entries(end.pins)) {
     (MODULE_DEPS.includes(name) ? dependencies : devDependencies)[name] = version;
   }
-  const packageJson = { ...ownPackage, dependencies, devDependencies };
+  const packageJson: Record<string, unknown> = { ...ownPackage, dependencies, devDependencies };
 
-  // frontend-test-utils 0.x neither fails a test app on app errors nor
-  // returns its APIs from renderTestApp; 1.0 does both, and the tests rely on
-  // it. bench/harness-0.x adds the two around the old line's own app.
-  end.harness = semver.lt(end.pins['@backstage/frontend-test-utils'], '1.0.0');
-  if (end.harness) {
-    fs.cpSync(path.join(root, 'bench/harness-0.x'), path.join(dir, 'harness-0.x'), { recursive: true });
+  if (harness) {
+    fs.cpSync(HARNESS_DIR, path.join(dir, 'harness-0.x'), { recursive: true });
     packageJson.jest = {
       moduleNameMapper: {
-        '^@backstage/frontend-app-api$': '<rootDir>/../harness-0.x/frontend-app-api.js',
-        '^@backstage/frontend-test-utils$': '<rootDir>/../harness-0.x/frontend-test-utils.js',
+        '^@backstage/frontend-app-api$': '<rootDir>/../harness-0.x/frontend-app-api.ts',
+        '^@backstage/frontend-test-utils$': '<rootDir>/../harness-0.x/frontend-test-utils.ts',
         // How the harness reaches the packages it stands in for.
         '^actual:(.*)$': '$1',
       },
@@ -85,7 +106,7 @@ function prepareScratch(end) {
   return dir;
 }
 
-function install(end, dir) {
+function install(end: End, dir: string) {
   npm(
     [
       'install',
@@ -98,7 +119,7 @@ function install(end, dir) {
     ],
     { cwd: dir },
   );
-  const problems = [];
+  const problems: string[] = [];
   for (const [name, version] of Object.entries(end.pins)) {
     const installed = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
     if (installed !== version) problems.push(`${name} resolved to ${installed}, not ${version}`);
@@ -108,19 +129,21 @@ function install(end, dir) {
   return problems;
 }
 
-function run(command, args, cwd) {
+function run(command: string, args: string[], cwd: string) {
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
 }
 
-function proveEnd(end) {
+function proveEnd(end: End): EndResult {
   const started = Date.now();
-  const dir = prepareScratch(end);
-  const result = { ...end, typesOk: false, passed: 0, failed: 0, files: 0, problems: [] };
-  const done = () => {
-    // Kept when something failed, to look into; it is large otherwise.
-    if (result.problems.length) result.problems.push(`the scratch directory is kept: ${dir}`);
-    else fs.rmSync(dir, { recursive: true, force: true });
+  const harness = semver.lt(end.pins['@backstage/frontend-test-utils'], '1.0.0');
+  const dir = prepareScratch(end, harness);
+  const result = { ...end, harness, typesOk: false, passed: 0, failed: 0, files: 0, problems: [] as string[] };
+  const done = (): EndResult => {
+    if (result.problems.length && process.env.KEEP_TEMP !== '1') {
+      result.problems.push(`to look into the scratch directory, run again with KEEP_TEMP=1`);
+    }
+    removeTemporaryDirectory(dir);
     return { ...result, seconds: Math.round((Date.now() - started) / 1000) };
   };
 
@@ -128,7 +151,7 @@ function proveEnd(end) {
   try {
     result.problems.push(...install(end, dir));
   } catch (error) {
-    result.problems.push(error.message);
+    result.problems.push((error as Error).message);
     return done();
   }
 
@@ -137,10 +160,10 @@ function proveEnd(end) {
   result.typesOk = types.ok;
   if (!types.ok) result.problems.push(`type errors:\n${types.output.trim()}`);
 
-  log(`[${end.name}] running the app-level tests${end.harness ? ' (with bench/harness-0.x)' : ''}`);
+  log(`[${end.name}] running the app-level tests${harness ? ' (with bench/harness-0.x)' : ''}`);
   const resultsFile = path.join(dir, 'jest-results.json');
   const tests = run(bin('backstage-cli'), ['package', 'test', '--watchAll=false', '--json', `--outputFile=${resultsFile}`], dir);
-  const jest = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : undefined;
+  const jest: JestResults | undefined = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : undefined;
   Object.assign(result, {
     passed: jest?.numPassedTests ?? 0,
     failed: jest?.numFailedTests ?? 0,
@@ -150,8 +173,8 @@ function proveEnd(end) {
     const failures = jest?.testResults
       .flatMap(file =>
         file.assertionResults
-          .filter(a => a.status === 'failed')
-          .map(a => `  ${path.basename(file.name)}: ${a.fullName}\n    ${a.failureMessages[0]?.split('\n')[0]}`),
+          .filter(assertion => assertion.status === 'failed')
+          .map(assertion => `  ${path.basename(file.name)}: ${assertion.fullName}\n    ${assertion.failureMessages[0]?.split('\n')[0]}`),
       )
       .join('\n');
     result.problems.push(`tests failed:\n${failures || tests.output.trim().split('\n').slice(-40).join('\n')}`);
@@ -159,13 +182,13 @@ function proveEnd(end) {
   return done();
 }
 
-function readmeTable([low, high]) {
+function readmeTable([low, high]: EndResult[]) {
   const rows = Object.keys(low.pins).map(name => `| \`${name}\` | ${low.pins[name]} | ${high.pins[name]} |`);
   return ['| package | lowest | highest |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
 /** Returns a problem when README.md's table is not what was proved. */
-function checkReadme(results, update) {
+function checkReadme(results: EndResult[], update: boolean) {
   const file = path.join(root, 'README.md');
   const readme = fs.readFileSync(file, 'utf8');
   const start = readme.indexOf(README_START);
@@ -191,7 +214,7 @@ log(
     results.map(r => [
       r.name,
       Object.entries(r.pins)
-        .map(([p, v]) => `${p.replace('@backstage/', '')} ${v}`)
+        .map(([pkg, version]) => `${pkg.replace('@backstage/', '')} ${version}`)
         .join(', '),
       r.typesOk ? 'ok' : 'errors',
       `${r.passed}/${r.failed} in ${r.files} files`,
@@ -200,7 +223,7 @@ log(
   ),
 );
 
-const problems = results.flatMap(r => r.problems.map(p => `[${r.name}] ${p}`));
+const problems = results.flatMap(r => r.problems.map(problem => `[${r.name}] ${problem}`));
 if (!problems.length) {
   const readmeProblem = checkReadme(results, process.argv.includes('--update-readme'));
   if (readmeProblem) problems.push(readmeProblem);

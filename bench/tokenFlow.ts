@@ -1,0 +1,230 @@
+// The Kubernetes tab's token flow in Node, against a loopback server: the real
+// OAuth2 client the module ships (api:kubernetes/spectrocloud-auth), the
+// module's auth providers, and the Kubernetes plugin's own client code.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+
+import type { ConfigReader } from '@backstage/config';
+import type { AnyApiFactory, ApiBlueprint, ExtensionDefinition } from '@backstage/frontend-plugin-api';
+import type { createExtensionTester } from '@backstage/frontend-test-utils';
+import type { KubernetesAuthProvidersApi, KubernetesBackendClient } from '@backstage/plugin-kubernetes-react';
+import { build } from 'esbuild';
+
+import { createTemporaryDirectory, removeTemporaryDirectory } from '../dev/stack/temporaryDirectory.ts';
+import { root } from './lib.ts';
+
+// The packages ship ESM without "type": "module", which Node cannot load, so
+// the pieces are bundled first. generateAuth is the function the Kubernetes
+// tab (useKubernetesObjects) runs; it is not exported, hence the file path.
+// The module exports only itself, so its two API extensions come from the
+// files of its build that define them, as bundleSize.ts finds them too.
+const entry = `
+  export { createExtensionTester } from '@backstage/frontend-test-utils';
+  export { ApiBlueprint } from '@backstage/frontend-plugin-api';
+  export { ConfigReader } from '@backstage/config';
+  export { KubernetesBackendClient } from '@backstage/plugin-kubernetes-react';
+  export { generateAuth } from '@backstage/plugin-kubernetes-react/dist/hooks/auth.esm.js';
+  export { spectroCloudAuthApi } from ${JSON.stringify(path.join(root, 'dist/spectroCloudAuthApi.esm.js'))};
+  export { kubernetesAuthProvidersApi } from ${JSON.stringify(path.join(root, 'dist/kubernetesAuthProvidersApi.esm.js'))};
+`;
+
+interface Pieces {
+  createExtensionTester: typeof createExtensionTester;
+  ApiBlueprint: typeof ApiBlueprint;
+  ConfigReader: typeof ConfigReader;
+  KubernetesBackendClient: typeof KubernetesBackendClient;
+  generateAuth: (entity: object, kubernetesApi: KubernetesBackendClient, authProviders: KubernetesAuthProvidersApi) => Promise<{ oidc?: Record<string, string> }>;
+  spectroCloudAuthApi: ExtensionDefinition<any>;
+  kubernetesAuthProvidersApi: ExtensionDefinition<any>;
+}
+
+async function loadPieces(): Promise<Pieces> {
+  const dir = createTemporaryDirectory('tokenflow');
+  try {
+    const outfile = path.join(dir, 'pieces.mjs');
+    await build({
+      stdin: { contents: entry, resolveDir: root, loader: 'js' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile,
+      logLevel: 'error',
+      define: { 'process.env.NODE_ENV': '"production"' },
+      loader: { '.svg': 'empty', '.png': 'empty', '.css': 'empty' },
+      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+      // Reaching into dist/ of a package with an exports map.
+      plugins: [
+        {
+          name: 'package-internals',
+          setup(pluginBuild) {
+            pluginBuild.onResolve({ filter: /^@backstage\/plugin-kubernetes-react\/dist\// }, args => ({
+              path: path.join(root, 'node_modules', args.path),
+            }));
+          },
+        },
+      ],
+    });
+    return await import(outfile);
+  } finally {
+    removeTemporaryDirectory(dir);
+  }
+}
+
+/** Shaped like a real ID token, issued `ageSeconds` ago for an hour; never printed. */
+function idToken(ageSeconds: number): string {
+  const iat = Math.floor(Date.now() / 1000) - ageSeconds;
+  const part = (json: object) => Buffer.from(JSON.stringify(json)).toString('base64url');
+  return `${part({ alg: 'RS256' })}.${part({ sub: 'alice', iat, exp: iat + 3600 })}.c2lnbmF0dXJl`;
+}
+
+/**
+ * One loopback server for the backend: the auth refresh endpoint (counted)
+ * and the Kubernetes backend's clusters, services and proxy routes.
+ */
+async function startBackend() {
+  const counts = { refresh: 0, proxy: 0, proxyWithToken: 0, services: 0 };
+  let clusters: object[] = [];
+  // What the refresh endpoint hands out, in turn; the last one from then on.
+  let idTokens: string[] = [];
+  let served = '';
+  const server = http.createServer((req, res) => {
+    const { pathname } = new URL(req.url ?? '/', 'http://127.0.0.1');
+    req.resume();
+    let body: unknown;
+    if (req.method === 'GET' && pathname === '/api/auth/spectrocloud/refresh') {
+      counts.refresh += 1;
+      served = idTokens.length > 1 ? idTokens.shift()! : idTokens[0];
+      body = {
+        providerInfo: { idToken: served, accessToken: 'access', scope: 'openid profile email', expiresInSeconds: 3600 },
+        profile: { email: 'alice@example.com' },
+        backstageIdentity: {
+          token: 'backstage',
+          identity: { type: 'user', userEntityRef: 'user:default/alice', ownershipEntityRefs: [] },
+        },
+      };
+    } else if (pathname === '/api/kubernetes/clusters') {
+      body = { items: clusters };
+    } else if (pathname.startsWith('/api/kubernetes/services/')) {
+      counts.services += 1;
+      body = { items: [] };
+    } else if (pathname.startsWith('/api/kubernetes/proxy/')) {
+      counts.proxy += 1;
+      if (req.headers['backstage-kubernetes-authorization-oidc-spectrocloud'] === served) counts.proxyWithToken += 1;
+      body = { items: [] };
+    }
+    res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body ?? {}));
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  return {
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    counts,
+    setClusters(n: number) {
+      clusters = Array.from({ length: n }, (_, i) => ({ name: `palette-${i}`, authProvider: 'oidc', oidcTokenProvider: 'spectrocloud' }));
+    },
+    reset(tokens: string[]) {
+      for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] = 0;
+      idTokens = [...tokens];
+    },
+    close: () => new Promise(resolve => server.close(resolve)),
+  };
+}
+
+type Backend = Awaited<ReturnType<typeof startBackend>>;
+
+/** What an API extension's factory makes of the dependencies it is given. */
+function factoryOf(pieces: Pieces, extension: ExtensionDefinition<any>): (deps: Record<string, unknown>) => any {
+  const { factory } = pieces.createExtensionTester(extension).get(pieces.ApiBlueprint.dataRefs.factory) as AnyApiFactory;
+  return factory as (deps: Record<string, unknown>) => any;
+}
+
+/** A fresh app's worth of APIs: the module's OAuth2 client and providers, and the plugin's backend client. */
+function createApis(pieces: Pieces, baseUrl: string) {
+  const configApi = new pieces.ConfigReader({ app: { baseUrl }, backend: { baseUrl } });
+  const discoveryApi = { getBaseUrl: async (pluginId: string) => `${baseUrl}/api/${pluginId}` };
+  const oauthRequestApi = {
+    createAuthRequester: () => async () => {
+      throw new Error('a sign-in popup was requested; the refresh endpoint should have answered');
+    },
+  };
+  const spectroCloudAuthApi = factoryOf(pieces, pieces.spectroCloudAuthApi)({ configApi, discoveryApi, oauthRequestApi });
+  const unused = {
+    getIdToken: async () => {
+      throw new Error('not used by these clusters');
+    },
+    getAccessToken: async () => '',
+  };
+  const authProviders: KubernetesAuthProvidersApi = factoryOf(pieces, pieces.kubernetesAuthProvidersApi)({
+    configApi,
+    gitlabAuthApi: unused,
+    googleAuthApi: unused,
+    microsoftAuthApi: unused,
+    oktaAuthApi: unused,
+    oneloginAuthApi: unused,
+    spectroCloudAuthApi,
+  });
+  const kubernetesApi = new pieces.KubernetesBackendClient({
+    discoveryApi,
+    fetchApi: { fetch: (...args: Parameters<typeof fetch>) => fetch(...args) },
+    kubernetesAuthProvidersApi: authProviders,
+  });
+  return { authProviders, kubernetesApi };
+}
+
+const entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name: 'demo-service', namespace: 'default' },
+  spec: {},
+};
+
+/** One load of the Kubernetes tab with `clusters` SpectroCloud clusters, the backend handing out `idTokens` in turn. */
+async function tabLoad(pieces: Pieces, backend: Backend, clusters: number, idTokens: string[]) {
+  backend.setClusters(clusters);
+  backend.reset(idTokens);
+  // A fresh client per load: the first token fetch must reach the network.
+  const { authProviders, kubernetesApi } = createApis(pieces, backend.baseUrl);
+  const auth = await pieces.generateAuth(entity, kubernetesApi, authProviders);
+  if (typeof auth.oidc?.spectrocloud !== 'string') throw new Error('the tab load sent no SpectroCloud token');
+  await kubernetesApi.getObjectsByEntity({ auth, entity: entity as any });
+  const onTabLoad = backend.counts.refresh;
+  // Pod logs of every cluster, opened at once.
+  await Promise.all(
+    Array.from({ length: clusters }, (_, i) =>
+      kubernetesApi.proxy({ clusterName: `palette-${i}`, path: '/api/v1/namespaces/default/pods/demo/log' }),
+    ),
+  );
+  if (backend.counts.proxyWithToken !== clusters) throw new Error('a proxy call went out without the current SpectroCloud token');
+  return {
+    clusters,
+    refreshOnTabLoad: onTabLoad,
+    refreshOnProxyCalls: backend.counts.refresh - onTabLoad,
+    proxyCalls: backend.counts.proxy,
+    tokenFetches: backend.counts.refresh,
+  };
+}
+
+/**
+ * Tab loads with 1, 10, 100... clusters: `loads` with a fresh ID token, and
+ * `expiringLoads` with one half a minute from expiry at first, which the module
+ * renews before sending (a fresh one comes back).
+ */
+export async function measureTokenFlow(clusterCounts: number[]) {
+  // DefaultAuthConnector looks for window.navigator.locks (Web Locks), which
+  // only serialises refreshes across browser tabs; Node has no window.
+  (globalThis as { window?: object }).window ??= { navigator: {} };
+  const pieces = await loadPieces();
+  const backend = await startBackend();
+  try {
+    const loads = [];
+    const expiringLoads = [];
+    for (const clusters of clusterCounts) {
+      loads.push(await tabLoad(pieces, backend, clusters, [idToken(0)]));
+      expiringLoads.push(await tabLoad(pieces, backend, clusters, [idToken(3600 - 30), idToken(0)]));
+    }
+    return { loads, expiringLoads };
+  } finally {
+    await backend.close();
+  }
+}
