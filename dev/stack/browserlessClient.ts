@@ -37,6 +37,8 @@ export interface BackstageSession {
 }
 
 const MAX_STEPS = 20;
+// What the SpectroCloud auth module asks the issuer for.
+const SCOPES = 'openid profile email';
 
 export class BrowserlessClient {
   // Cookies are kept per host, not per port, as browsers do.
@@ -105,12 +107,10 @@ export class BrowserlessClient {
     authorizationUrl,
     client,
     choice,
-    scope = 'openid profile email',
   }: {
     authorizationUrl: string;
     client: Omit<OAuthClient, 'client_secret'>;
     choice: SignInChoice;
-    scope?: string;
   }): Promise<AuthorizationResult> {
     const state = randomUUID();
     const nonce = randomUUID();
@@ -119,7 +119,7 @@ export class BrowserlessClient {
       client_id: client.client_id,
       redirect_uri: client.redirect_uri,
       response_type: 'code',
-      scope,
+      scope: SCOPES,
       state,
       nonce,
     }).toString();
@@ -133,7 +133,7 @@ export class BrowserlessClient {
   /** Signs in to the backend's `spectrocloud` provider as `userId`, as the app's sign-in popup does. */
   async signIn({ backendUrl, appUrl, userId }: { backendUrl: string; appUrl: string; userId: string }): Promise<void> {
     const start = new URL(`${backendUrl}/api/auth/spectrocloud/start`);
-    start.searchParams.set('scope', 'openid profile email');
+    start.searchParams.set('scope', SCOPES);
     start.searchParams.set('origin', appUrl);
     start.searchParams.set('flow', 'popup');
     start.searchParams.set('env', 'development');

@@ -34,10 +34,7 @@ export const LOCAL_CONFIG_PATH = path.join(devDir, 'app-config.local.yaml');
 
 /** A failure of one piece of the stack, named so the user knows where to look. */
 export class StackError extends Error {
-  constructor(
-    readonly piece: string,
-    reason: string,
-  ) {
+  constructor(piece: string, reason: string) {
     super(`${piece} failed: ${reason}`);
   }
 }

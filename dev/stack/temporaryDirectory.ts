@@ -8,8 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/** Every directory made here is named `spectrocloud-<purpose>-XXXXXX` in the system's temporary directory. */
-export const TEMPORARY_DIRECTORY_PREFIX = 'spectrocloud-';
+// Every directory made here is named spectrocloud-<purpose>-XXXXXX in the
+// system's temporary directory; CI looks for leftovers by that name.
+const PREFIX = 'spectrocloud-';
 
 const keep = process.env.KEEP_TEMP === '1';
 const directories = new Set<string>();
@@ -18,7 +19,7 @@ let handlersInstalled = false;
 
 export function createTemporaryDirectory(purpose: string): string {
   installHandlers();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${TEMPORARY_DIRECTORY_PREFIX}${purpose}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${purpose}-`));
   directories.add(dir);
   return dir;
 }
