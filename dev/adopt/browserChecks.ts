@@ -1,0 +1,107 @@
+// What a person does in the generated app, in headless Chromium: sign in with
+// SpectroCloud as a demo user and open the example component's Kubernetes
+// tab. What the clusters saw is read from the stand-ins' audit log.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+import type { Browser, BrowserType, Page } from '../stack/node_modules/playwright-core/index.js';
+
+import { ALICE, BOB, COMPONENT, READER_GROUP, type DemoUser } from '../stack/demo.ts';
+import { readAuditLog } from '../stack/kube-apiserver/auditLog.ts';
+import { AdoptionError } from './processes.ts';
+
+const TIMEOUT_MS = 90_000;
+
+// playwright-core is installed with dev/stack, not with the module: load it as dev/stack would.
+const { chromium } = createRequire(new URL('../stack/package.json', import.meta.url))('playwright-core') as { chromium: BrowserType };
+
+export function launchBrowser(executablePath: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+const clusterCard = (page: Page, name: string) => page.getByRole('button').filter({ hasText: new RegExp(`^${name}Cluster`) });
+
+async function signInWithSpectroCloud(page: Page, appUrl: string, user: DemoUser) {
+  await page.goto(appUrl);
+  const signIn = page.getByRole('button', { name: /sign in/i }).first();
+  const [popup] = await Promise.all([page.waitForEvent('popup'), signIn.click()]);
+  await popup.locator(`button[value="${user.id}"]`).click();
+  await signIn.waitFor({ state: 'detached' });
+}
+
+/**
+ * Signs `user` in and opens the Kubernetes tab; on failure keeps a
+ * screenshot in `artifactsDir` and says what the page showed.
+ */
+async function inPage<T>(browser: Browser, { name, artifactsDir }: { name: string; artifactsDir: string }, walk: (page: Page) => Promise<T>): Promise<T> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  context.setDefaultTimeout(TIMEOUT_MS);
+  const page = await context.newPage();
+  const consoleErrors: string[] = [];
+  page.on('console', message => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  try {
+    const result = await walk(page);
+    await page.screenshot({ path: path.join(artifactsDir, `${name}.png`), fullPage: true });
+    return result;
+  } catch (error) {
+    const screenshot = path.join(artifactsDir, `${name}-failed.png`);
+    await page.screenshot({ path: screenshot, fullPage: true }).catch(() => {});
+    const text = ((await page.locator('body').innerText().catch(() => '')) || '').replace(/\s+/g, ' ').slice(0, 600);
+    throw new AdoptionError(
+      `${name}: ${(error as Error).message.split('\n')[0]}\n  page ${page.url()} showed: ${text}\n  console errors: ${consoleErrors.slice(-5).join(' | ') || 'none'}\n  screenshot: ${screenshot}`,
+    );
+  } finally {
+    await context.close();
+  }
+}
+
+export interface Verified {
+  lines: string[];
+}
+
+/** Alice sees palette-dev's pods, and the cluster saw her, with her groups. */
+export async function permittedUserSeesPods(browser: Browser, { appUrl, auditLogPath, artifactsDir, name }: { appUrl: string; auditLogPath: string; artifactsDir: string; name: string }): Promise<Verified> {
+  const mark = readAuditLog(auditLogPath).length;
+  await inPage(browser, { name, artifactsDir }, async page => {
+    await signInWithSpectroCloud(page, appUrl, ALICE);
+    await page.goto(`${appUrl}/catalog/default/component/${COMPONENT}/kubernetes`);
+    await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
+  });
+  const lines = readAuditLog(auditLogPath)
+    .slice(mark)
+    .filter(line => line.cluster === 'palette-dev');
+  const listedPods = lines.some(line => line.resource === 'pods' && line.verb === 'list' && line.code === 200);
+  const others = lines.filter(line => line.user !== ALICE.email || !line.groups?.includes(READER_GROUP));
+  if (!listedPods || others.length > 0) {
+    throw new AdoptionError(`${name}: the audit log of palette-dev does not show ${ALICE.email} listing pods: ${JSON.stringify(lines.slice(0, 5))}`);
+  }
+  return { lines: ['palette-dev shows 2 pods', `${lines.length} palette-dev requests in the audit log, all as ${ALICE.email} (${READER_GROUP})`] };
+}
+
+/** Bob is denied on palette-dev with a 403, while shared-sa still shows. */
+export async function deniedUserGets403(browser: Browser, { appUrl, auditLogPath, artifactsDir, name }: { appUrl: string; auditLogPath: string; artifactsDir: string; name: string }): Promise<Verified> {
+  const mark = readAuditLog(auditLogPath).length;
+  const shown = await inPage(browser, { name, artifactsDir }, async page => {
+    await signInWithSpectroCloud(page, appUrl, BOB);
+    await page.goto(`${appUrl}/catalog/default/component/${COMPONENT}/kubernetes`);
+    await clusterCard(page, 'shared-sa').getByText('2 pods').waitFor();
+    await clusterCard(page, 'palette-dev').getByText('0 pods').waitFor();
+    // The Kubernetes tab folds cluster errors into a warning panel.
+    await page.getByText('There was a problem retrieving Kubernetes objects').click();
+    const denied = page.getByText(/403|forbidden/i).first();
+    await denied.waitFor();
+    return ((await denied.textContent()) ?? '').trim();
+  });
+  const lines = readAuditLog(auditLogPath)
+    .slice(mark)
+    .filter(line => line.cluster === 'palette-dev');
+  if (lines.length === 0 || lines.some(line => line.user !== BOB.email || line.code !== 403)) {
+    throw new AdoptionError(`${name}: the audit log of palette-dev does not show ${BOB.email} denied: ${JSON.stringify(lines.slice(0, 5))}`);
+  }
+  return { lines: [`palette-dev shows: ${shown.slice(0, 100)}`, 'shared-sa shows 2 pods', `${lines.length} palette-dev requests answered 403 for ${BOB.email}`] };
+}
