@@ -33,10 +33,18 @@ const CHECKED_SNIPPETS = [
   'test',
   'test-stack',
   'token-provider-name',
-];
+  // Run as written in an app made by @backstage/create-app by
+  // `npm run test:adopt` (dev/adopt), which CI runs.
+  'backend-config',
+  'backend-index',
+  'backend-install',
+  'install-yarn',
+  'sign-in-page',
+  'sign-in-page-app',
+].sort();
 
 describe('README snippet', () => {
-  it.each(['app-config', 'disable-stock', 'token-provider-name', 'config-locator', 'real-mode'])(
+  it.each(['app-config', 'disable-stock', 'token-provider-name', 'config-locator', 'real-mode', 'backend-config'])(
     '%s is valid app-config for an app with this module and the Kubernetes plugin',
     async name => {
       await expect(validateAppConfig(parse(snippet(name)))).resolves.toBeUndefined();
