@@ -9,7 +9,12 @@ const exportsOf = <T>(loading: Promise<{ default: T }>) => loading.then(module =
 const backend = createBackend();
 backend.add(exportsOf(import('@backstage/plugin-auth-backend')));
 backend.add(exportsOf(import('@backstage/plugin-auth-backend-module-guest-provider')));
-backend.add(exportsOf(import('@terasky/backstage-plugin-spectrocloud-auth-backend')));
+// stack.ts says which module serves the provider id `spectrocloud`.
+if (process.env.SPECTROCLOUD_AUTH_BACKEND === 'published') {
+  backend.add(exportsOf(import('@terasky/backstage-plugin-spectrocloud-auth-backend')));
+} else {
+  backend.add(import('./spectroCloudOidcAuthModule.ts'));
+}
 backend.add(exportsOf(import('@backstage/plugin-catalog-backend')));
 backend.add(exportsOf(import('@backstage/plugin-kubernetes-backend')));
 await backend.start();

@@ -39,6 +39,8 @@ export interface BackstageSession {
 const MAX_STEPS = 20;
 // What the SpectroCloud auth module asks the issuer for.
 const SCOPES = 'openid profile email';
+/** What a client asks for to get a refresh token too. */
+export const OFFLINE_SCOPES = `${SCOPES} offline_access`;
 
 export class BrowserlessClient {
   // Cookies are kept per host, not per port, as browsers do.
@@ -107,10 +109,12 @@ export class BrowserlessClient {
     authorizationUrl,
     client,
     choice,
+    scope = SCOPES,
   }: {
     authorizationUrl: string;
     client: Omit<OAuthClient, 'client_secret'>;
     choice: SignInChoice;
+    scope?: string;
   }): Promise<AuthorizationResult> {
     const state = randomUUID();
     const nonce = randomUUID();
@@ -119,7 +123,7 @@ export class BrowserlessClient {
       client_id: client.client_id,
       redirect_uri: client.redirect_uri,
       response_type: 'code',
-      scope: SCOPES,
+      scope,
       state,
       nonce,
     }).toString();
@@ -183,13 +187,15 @@ export async function signInWithAuthorizationCode({
   tokenUrl,
   client,
   userId,
+  scope,
 }: {
   authorizationUrl: string;
   tokenUrl: string;
   client: OAuthClient;
   userId: string;
+  scope?: string;
 }): Promise<Record<string, string>> {
-  const { callback, state } = await new BrowserlessClient().authorize({ authorizationUrl, client, choice: { user: userId } });
+  const { callback, state } = await new BrowserlessClient().authorize({ authorizationUrl, client, choice: { user: userId }, scope });
   const { searchParams } = callback;
   if (searchParams.get('error')) throw new Error(`authorization failed: ${searchParams.get('error')}`);
   if (searchParams.get('state') !== state) throw new Error('state mismatch');

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 
-import { BrowserlessClient, requestTokens, signInWithAuthorizationCode, type SignInChoice } from './browserlessClient.ts';
+import { BrowserlessClient, OFFLINE_SCOPES, requestTokens, signInWithAuthorizationCode, type SignInChoice } from './browserlessClient.ts';
 import { ALICE, BOB, CLIENT_ID, DEFAULT_BACKEND_PORT, DEMO_USERS, spectroCloudRedirectUri } from './demo.ts';
 import { startIssuer, type StartedIssuer } from './issuer.ts';
 import { HOST } from './loopback.ts';
@@ -96,7 +96,7 @@ describe('SpectroCloud issuer stand-in', () => {
     assert.equal(body.token_type, 'Bearer');
     assert.equal(body.expires_in, TTL);
     assert.ok(body.access_token);
-    assert.ok(body.refresh_token, 'refresh token issued without offline_access');
+    assert.equal(body.refresh_token, undefined, 'no refresh token without offline_access');
 
     const { payload, protectedHeader } = await verifyIdToken(body.id_token);
     assert.equal(protectedHeader.alg, 'RS256');
@@ -137,7 +137,8 @@ describe('SpectroCloud issuer stand-in', () => {
   });
 
   test('refresh_token grant returns a fresh ID token with the same claims', async () => {
-    const tokens = await signInWithAuthorizationCode({ ...issuer, client: CLIENT, userId: ALICE.id });
+    const tokens = await signInWithAuthorizationCode({ ...issuer, client: CLIENT, userId: ALICE.id, scope: OFFLINE_SCOPES });
+    assert.ok(typeof tokens.refresh_token === 'string', 'a refresh token for offline_access');
     issuedTokens.push(tokens.id_token);
     const { status, body } = await requestTokens(issuer.tokenUrl, {
       grant_type: 'refresh_token',
@@ -190,5 +191,49 @@ describe('SpectroCloud issuer stand-in', () => {
     issuedTokens.push(tokens.id_token);
     const { keys } = await getJson(issuer.jwksUri);
     assert.equal(decodeProtectedHeader(tokens.id_token).kid, keys[0].kid);
+  });
+});
+
+describe('SpectroCloud issuer stand-in answering like Palette', () => {
+  let issuer: StartedIssuer;
+  before(async () => {
+    issuer = await startIssuer({
+      clients: [{ ...CLIENT, redirect_uris: [REDIRECT_URI] }],
+      users: DEMO_USERS,
+      idTokenTtlSeconds: TTL,
+      paletteRefreshToken: true,
+      log: () => {},
+    });
+  });
+  after(() => issuer.close());
+
+  test('hands out an HS256-signed session token as refresh_token, even without offline_access', async () => {
+    const tokens = await signInWithAuthorizationCode({ ...issuer, client: CLIENT, userId: ALICE.id });
+    assert.equal(decodeProtectedHeader(tokens.refresh_token).alg, 'HS256');
+    assert.equal(decodeProtectedHeader(tokens.id_token).alg, 'RS256');
+  });
+
+  test('revoked refresh tokens and an issuer that is down are refused', async () => {
+    const plain = await startIssuer({ clients: [{ ...CLIENT, redirect_uris: [REDIRECT_URI] }], users: DEMO_USERS, log: () => {} });
+    try {
+      const tokens = await signInWithAuthorizationCode({ ...plain, client: CLIENT, userId: BOB.id, scope: OFFLINE_SCOPES });
+      const refresh = () =>
+        requestTokens(plain.tokenUrl, {
+          grant_type: 'refresh_token',
+          refresh_token: tokens.refresh_token,
+          client_id: CLIENT.client_id,
+          client_secret: CLIENT.client_secret,
+        });
+      plain.setAvailable(false);
+      assert.equal((await fetch(plain.metadataUrl)).status, 503);
+      plain.setAvailable(true);
+      assert.equal((await refresh()).status, 200);
+      assert.ok((await plain.revokeRefreshTokens(BOB.id)) >= 1);
+      const refused = await refresh();
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.error, 'invalid_grant');
+    } finally {
+      await plain.close();
+    }
   });
 });

@@ -10,7 +10,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 
-import { exportJWK, generateKeyPair } from 'jose';
+import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import type { DemoUser } from './demo.ts';
@@ -22,13 +22,35 @@ export interface IssuerClient {
   redirect_uris: string[];
 }
 
+/**
+ * A flaw the token endpoint puts into the next ID token it hands out, so
+ * tests can show how a relying party treats it. Each is signed with the
+ * issuer's key, except `forged-signature`, which is signed with another key
+ * under the issuer's key id.
+ */
+export type IdTokenFlaw = 'forged-signature' | 'wrong-audience' | 'wrong-issuer' | 'expired' | 'wrong-nonce';
+
 export interface StartedIssuer {
   /** e.g. http://127.0.0.1:PORT/v1/oidc/tenant/demo */
   issuer: string;
   authorizationUrl: string;
   tokenUrl: string;
   jwksUri: string;
+  /** Palette's discovery URL: `<issuer>/.well-known/openid-configuration`. */
+  metadataUrl: string;
   port: number;
+  /** The next ID token from the token endpoint carries `flaw`; the ones after are sound. */
+  flawNextIdToken: (flaw: IdTokenFlaw) => void;
+  /** Makes every refresh token issued so far for `userId` unusable, as a sign-out at Palette would. */
+  revokeRefreshTokens: (userId: string) => Promise<number>;
+  /** While false, every request is answered 503, as by an issuer that is down. */
+  setAvailable: (available: boolean) => void;
+  /** Lifetime of the ID and access tokens issued from now on. */
+  setTokenLifetime: (seconds: number) => void;
+  /** Switches the `paletteRefreshToken` behaviour. */
+  answerLikePalette: (on: boolean) => void;
+  /** Method and path (no query) of every request served, oldest first. */
+  requests: string[];
   close: () => Promise<void>;
 }
 
@@ -37,8 +59,16 @@ export interface IssuerOptions {
   port?: number;
   clients: IssuerClient[];
   users: DemoUser[];
-  /** Lifetime of ID and access tokens; default one hour. */
+  /** Lifetime of ID tokens; default one hour. */
   idTokenTtlSeconds?: number;
+  /** Lifetime of access tokens (the token response's `expires_in`); default that of ID tokens. */
+  accessTokenTtlSeconds?: number;
+  /**
+   * Answer like Palette: the token response's `refresh_token` is an
+   * HS256-signed JWT (Palette's own session token), whatever the scopes.
+   * answerLikePalette() switches it later.
+   */
+  paletteRefreshToken?: boolean;
   log?: (line: string) => void;
 }
 
@@ -52,9 +82,13 @@ export async function startIssuer({
   clients,
   users,
   idTokenTtlSeconds = 3600,
+  accessTokenTtlSeconds = idTokenTtlSeconds,
+  paletteRefreshToken = false,
   log = console.log,
 }: IssuerOptions): Promise<StartedIssuer> {
-  const configuration = await providerConfiguration({ clients, users, idTokenTtlSeconds });
+  const signingJwk = await createSigningJwk();
+  const lifetimes = { idToken: idTokenTtlSeconds, accessToken: accessTokenTtlSeconds };
+  const configuration = await providerConfiguration({ clients, users, lifetimes, signingJwk });
   // The issuer URL holds the port, known only once listening (port 0). The
   // provider and the request handler follow in the same tick, so no request
   // can come in before them.
@@ -63,11 +97,41 @@ export async function startIssuer({
   const issuer = `http://${HOST}:${actualPort}${TENANT_PATH}`;
 
   const provider = new Provider(issuer, configuration);
+  const refreshTokensByUser = new Map<string, Set<string>>();
+  logIssuedTokens(provider, log, (userId, refreshToken) => {
+    const tokens = refreshTokensByUser.get(userId) ?? new Set<string>();
+    refreshTokensByUser.set(userId, tokens.add(refreshToken));
+  });
+  let nextIdTokenFlaw: IdTokenFlaw | undefined;
+  let answeringLikePalette = paletteRefreshToken;
+  let available = true;
+  const sessionTokenSecret = randomBytes(32);
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.path !== '/token' || ctx.method !== 'POST' || ctx.status !== 200) return;
+    const body = ctx.body as Record<string, unknown>;
+    if (nextIdTokenFlaw && typeof body.id_token === 'string') {
+      body.id_token = await withFlaw(body.id_token, nextIdTokenFlaw, signingJwk);
+      log(`issuer: handed out an ID token with the flaw ${nextIdTokenFlaw}`);
+      nextIdTokenFlaw = undefined;
+    }
+    if (answeringLikePalette && typeof body.id_token === 'string') {
+      body.refresh_token = await paletteSessionToken(body.id_token, sessionTokenSecret, lifetimes.idToken);
+      log('issuer: answered like Palette, with an HS256 session token as refresh_token');
+    }
+  });
+  // After provider.use: the callback composes the middleware there is then.
   const providerCallback = provider.callback();
-  logIssuedTokens(provider, log);
 
+  const requests: string[] = [];
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const path = pathOnly(req.url);
+    requests.push(`${req.method} ${path}`);
+    if (!available) {
+      sendText(res, 503, 'issuer unavailable');
+      return;
+    }
+    if (path === `${TENANT_PATH}/auth`) requestConsentForOfflineAccess(req);
     if (path.startsWith(`${TENANT_PATH}/interaction/`)) {
       await handleInteraction(req, res, { provider, users, log });
       return;
@@ -97,19 +161,93 @@ export async function startIssuer({
     authorizationUrl: `${issuer}/auth`,
     tokenUrl: `${issuer}/token`,
     jwksUri: `${issuer}/jwks`,
+    metadataUrl: `${issuer}/.well-known/openid-configuration`,
     port: actualPort,
+    flawNextIdToken: flaw => {
+      nextIdTokenFlaw = flaw;
+    },
+    revokeRefreshTokens: async userId => {
+      let revoked = 0;
+      for (const value of refreshTokensByUser.get(userId) ?? []) {
+        const refreshToken = await provider.RefreshToken.find(value);
+        if (refreshToken) {
+          await refreshToken.destroy();
+          revoked += 1;
+        }
+      }
+      refreshTokensByUser.delete(userId);
+      return revoked;
+    },
+    setAvailable: value => {
+      available = value;
+    },
+    setTokenLifetime: seconds => {
+      Object.assign(lifetimes, { idToken: seconds, accessToken: seconds });
+    },
+    answerLikePalette: on => {
+      answeringLikePalette = on;
+    },
+    requests,
     close: () => closeServer(server),
   };
+}
+
+async function createSigningJwk(): Promise<JWK> {
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  return { ...(await exportJWK(privateKey)), kid: `standin-${randomUUID()}`, alg: 'RS256', use: 'sig' };
+}
+
+/**
+ * Palette, like Dex, hands out a refresh token to a client that asks for
+ * `offline_access`; oidc-provider follows OpenID Connect Core and drops that
+ * scope unless the request also asks for consent, so the stand-in adds that.
+ */
+function requestConsentForOfflineAccess(req: http.IncomingMessage) {
+  const url = new URL(req.url ?? '/', 'http://stand-in');
+  const scopes = (url.searchParams.get('scope') ?? '').split(' ');
+  const prompts = (url.searchParams.get('prompt') ?? '').split(' ').filter(Boolean);
+  if (!scopes.includes('offline_access') || prompts.includes('consent') || prompts.includes('none')) return;
+  url.searchParams.set('prompt', [...prompts, 'consent'].join(' '));
+  req.url = url.pathname + url.search;
+}
+
+/** Re-signs `idToken` with one flaw; never logged. */
+async function withFlaw(idToken: string, flaw: IdTokenFlaw, signingJwk: JWK): Promise<string> {
+  const claims = decodeJwt(idToken);
+  const now = Math.floor(Date.now() / 1000);
+  if (flaw === 'wrong-audience') claims.aud = 'another-client';
+  if (flaw === 'wrong-issuer') claims.iss = `${claims.iss}-elsewhere`;
+  if (flaw === 'wrong-nonce') claims.nonce = randomUUID();
+  if (flaw === 'expired') Object.assign(claims, { iat: now - 1200, exp: now - 600 });
+  const key =
+    flaw === 'forged-signature' ? (await generateKeyPair('RS256')).privateKey : await importJWK(signingJwk, 'RS256');
+  return new SignJWT(claims).setProtectedHeader({ ...decodeProtectedHeader(idToken), alg: 'RS256' }).sign(key);
+}
+
+/**
+ * What Palette puts in `refresh_token`: its own session token, a JWT signed
+ * with HS256 under a secret only Palette knows, about the ID token's user.
+ */
+async function paletteSessionToken(idToken: string, secret: Uint8Array, ttlSeconds: number): Promise<string> {
+  const { email, sub } = decodeJwt(idToken);
+  return new SignJWT({ email, sub: String(email ?? sub) })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .sign(secret);
 }
 
 /** Everything oidc-provider needs, with keys created fresh for this process. */
 async function providerConfiguration({
   clients,
   users,
-  idTokenTtlSeconds,
-}: Required<Pick<IssuerOptions, 'clients' | 'users' | 'idTokenTtlSeconds'>>): Promise<Configuration> {
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const signingJwk = { ...(await exportJWK(privateKey)), kid: `standin-${randomUUID()}`, alg: 'RS256', use: 'sig' };
+  lifetimes,
+  signingJwk,
+}: Required<Pick<IssuerOptions, 'clients' | 'users'>> & {
+  /** Read at every issue, so setTokenLifetime() applies to the next token. */
+  lifetimes: { idToken: number; accessToken: number };
+  signingJwk: JWK;
+}): Promise<Configuration> {
   const usersById = new Map(users.map(user => [user.id, user]));
 
   return {
@@ -141,12 +279,11 @@ async function providerConfiguration({
     // the SpectroCloud auth module read them from the ID token.
     conformIdTokenClaims: false,
 
-    // Refresh tokens normally need the offline_access scope (plus prompt=consent).
-    // The SpectroCloud module asks for `openid profile email` only, so hand one
-    // to every client registered for the refresh_token grant.
-    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    // Refresh tokens go to clients that ask for offline_access (oidc-provider's
+    // default), as Palette's do.
 
-    // The SpectroCloud module sends no PKCE parameters.
+    // The published SpectroCloud module sends no PKCE parameters; Backstage's
+    // OIDC authenticator sends S256 ones, which are then checked.
     pkce: { required: () => false },
     // Palette-like: authorization-code flow only.
     responseTypes: ['code'],
@@ -160,8 +297,8 @@ async function providerConfiguration({
     },
 
     ttl: {
-      AccessToken: idTokenTtlSeconds,
-      IdToken: idTokenTtlSeconds,
+      AccessToken: () => lifetimes.accessToken,
+      IdToken: () => lifetimes.idToken,
       AuthorizationCode: 60,
       RefreshToken: 24 * 60 * 60,
       Interaction: 10 * 60,
@@ -312,10 +449,12 @@ function page(title: string, body: string) {
  * One log line per token handed out at the token endpoint. Only a short hash
  * identifies the token, never its text.
  */
-function logIssuedTokens(provider: Provider, log: (line: string) => void) {
+function logIssuedTokens(provider: Provider, log: (line: string) => void, onRefreshToken: (userId: string, refreshToken: string) => void) {
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     const body = (ctx.body ?? {}) as Record<string, unknown>;
-    const who = subjectOf(body.id_token) ?? ctx.oidc.entities.Account?.accountId ?? 'unknown subject';
+    const accountId = ctx.oidc.entities.Account?.accountId;
+    if (accountId && typeof body.refresh_token === 'string') onRefreshToken(accountId, body.refresh_token);
+    const who = subjectOf(body.id_token) ?? accountId ?? 'unknown subject';
     const via = ctx.oidc.params?.grant_type;
     const client = ctx.oidc.client?.clientId;
     for (const kind of ['id_token', 'access_token', 'refresh_token']) {

@@ -39,12 +39,42 @@ export class StackError extends Error {
   }
 }
 
+/**
+ * The backend auth modules that can serve the provider id `spectrocloud`:
+ * Backstage's OIDC authenticator (spectroCloudOidcAuthModule.ts), which
+ * verifies ID tokens and renews them with refresh tokens, and the published
+ * @terasky/backstage-plugin-spectrocloud-auth-backend.
+ */
+export const AUTH_BACKENDS = ['oidc', 'published'] as const;
+export type AuthBackend = (typeof AUTH_BACKENDS)[number];
+
+/**
+ * The backend auth module of SPECTROCLOUD_AUTH_BACKEND; unset, the one that
+ * renews, or against a real tenant the one its config is written for.
+ */
+export function authBackendFrom(variable: string | undefined, real: boolean): AuthBackend {
+  if (variable === undefined || variable === '') {
+    const realConfig = real ? fs.readFileSync(LOCAL_CONFIG_PATH, 'utf8') : '';
+    return real && !/^\s*metadataUrl:/m.test(realConfig) ? 'published' : 'oidc';
+  }
+  if (!(AUTH_BACKENDS as readonly string[]).includes(variable)) {
+    throw new StackError('config', `SPECTROCLOUD_AUTH_BACKEND is "${variable}"; use one of ${AUTH_BACKENDS.join(', ')}`);
+  }
+  return variable as AuthBackend;
+}
+
 export interface StackOptions {
   /** Start the development app too; the smoke test needs only the backend. */
   frontend?: boolean;
   appPort?: number;
   backendPort?: number;
   idTokenTtlSeconds?: number;
+  /** The access token's, which a backend may report instead; default the ID token's. */
+  accessTokenTtlSeconds?: number;
+  /** Which backend auth module serves `spectrocloud`; default `oidc`. */
+  authBackend?: AuthBackend;
+  /** The issuer stand-in answers like Palette, with an HS256 JWT as refresh_token. */
+  paletteRefreshToken?: boolean;
   /** Use dev/app-config.local.yaml (a real tenant and clusters) instead of stand-ins. */
   real?: boolean;
   log?: (line: string) => void;
@@ -53,6 +83,7 @@ export interface StackOptions {
 export interface Stack {
   appUrl: string;
   backendUrl: string;
+  authBackend: AuthBackend;
   /** The issuer stand-in; undefined against a real tenant. */
   issuer?: StartedIssuer;
   auditLogPath: string;
@@ -72,6 +103,9 @@ export async function startStack({
   appPort = DEFAULT_APP_PORT,
   backendPort = DEFAULT_BACKEND_PORT,
   idTokenTtlSeconds = 3600,
+  accessTokenTtlSeconds,
+  authBackend = 'oidc',
+  paletteRefreshToken = false,
   real = false,
   log = () => {},
 }: StackOptions = {}): Promise<Stack> {
@@ -112,6 +146,8 @@ export async function startStack({
         clients: [{ client_id: CLIENT_ID, client_secret: clientSecret, redirect_uris: [spectroCloudRedirectUri(backendUrl)] }],
         users: DEMO_USERS,
         idTokenTtlSeconds,
+        accessTokenTtlSeconds,
+        paletteRefreshToken,
         log,
       }).catch(error => {
         throw new StackError('issuer', error.message);
@@ -143,18 +179,32 @@ export async function startStack({
         clusters.push({ name: standIn.name, url: server.url, ...config, skipTLSVerify: true, skipMetricsLookup: true });
       }
 
-      generated.auth = {
-        providers: {
-          spectrocloud: {
-            development: {
-              clientId: CLIENT_ID,
-              clientSecret,
-              authorizationUrl: startedIssuer.authorizationUrl,
-              signIn: { resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail' }] },
-            },
-          },
-        },
-      };
+      const signIn = { resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail' }] };
+      generated.auth =
+        authBackend === 'oidc'
+          ? {
+              // openid-client keeps the state, nonce and PKCE verifier of a sign-in in this session.
+              session: { secret: randomBytes(24).toString('base64url') },
+              providers: {
+                spectrocloud: {
+                  development: {
+                    metadataUrl: startedIssuer.metadataUrl,
+                    clientId: CLIENT_ID,
+                    clientSecret,
+                    additionalScopes: ['offline_access'],
+                    prompt: 'auto',
+                    signIn,
+                  },
+                },
+              },
+            }
+          : {
+              providers: {
+                spectrocloud: {
+                  development: { clientId: CLIENT_ID, clientSecret, authorizationUrl: startedIssuer.authorizationUrl, signIn },
+                },
+              },
+            };
       generated.kubernetes = { clusterLocatorMethods: [{ type: 'config', clusters }] };
     }
 
@@ -169,7 +219,7 @@ export async function startStack({
     const backend = spawnLogged(process.execPath, ['--import', 'tsx', path.join(stackDir, 'backend.ts'), ...configArgs], {
       cwd: stackDir,
       logFile: backendLog,
-      env: { NODE_ENV: 'development' },
+      env: { NODE_ENV: 'development', SPECTROCLOUD_AUTH_BACKEND: authBackend },
     });
     stoppers.push(() => stopProcess(backend));
     await waitForHttp(`${backendUrl}/.backstage/health/v1/readiness`, { piece: 'backend', child: backend, timeoutMs: 180_000, logFile: backendLog });
@@ -186,7 +236,7 @@ export async function startStack({
       await waitForHttp(appUrl, { piece: 'app', child: app, timeoutMs: 300_000, logFile: appLog });
     }
 
-    return { appUrl, backendUrl, issuer, auditLogPath, backendLog, workDir, stop };
+    return { appUrl, backendUrl, authBackend, issuer, auditLogPath, backendLog, workDir, stop };
   } catch (error) {
     await stop();
     throw error instanceof StackError ? error : new StackError('stack', (error as Error).message);

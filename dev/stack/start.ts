@@ -3,15 +3,18 @@
 import fs from 'node:fs';
 
 import { COMPONENT, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, DEMO_USERS } from './demo.ts';
-import { LOCAL_CONFIG_PATH, startStack } from './stack.ts';
+import { LOCAL_CONFIG_PATH, authBackendFrom, startStack } from './stack.ts';
 
 const startedAt = Date.now();
 const real = fs.existsSync(LOCAL_CONFIG_PATH);
 try {
+  const authBackend = authBackendFrom(process.env.SPECTROCLOUD_AUTH_BACKEND, real);
   const stack = await startStack({
     appPort: Number(process.env.APP_PORT ?? DEFAULT_APP_PORT),
     backendPort: Number(process.env.BACKEND_PORT ?? DEFAULT_BACKEND_PORT),
     idTokenTtlSeconds: Number(process.env.ID_TOKEN_TTL_SECONDS ?? 3600),
+    authBackend,
+    paletteRefreshToken: process.env.PALETTE_REFRESH_TOKEN === '1',
     real,
     log: console.log,
   });
@@ -24,6 +27,7 @@ try {
     }
     console.log('alice may read the OIDC cluster palette-dev; bob is denied there. shared-sa uses a service account.');
     console.log(`Issuer:    ${stack.issuer.issuer}`);
+    console.log(`Backend auth module for spectrocloud: ${stack.authBackend} (SPECTROCLOUD_AUTH_BACKEND=oidc|published)`);
     console.log(`Audit log: ${stack.auditLogPath}`);
   } else {
     console.log('Using dev/app-config.local.yaml: a real SpectroCloud tenant and real clusters.');
