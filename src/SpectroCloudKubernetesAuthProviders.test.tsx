@@ -1,17 +1,9 @@
-import { fetchApiRef } from '@backstage/frontend-plugin-api';
-import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
-import { kubernetesApiRef } from '@backstage/plugin-kubernetes-react';
-import spectroCloudModule from './index';
-import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
 import {
-  baseConfig,
-  fakeKubernetesBackend,
   fakeSpectroCloudAuth,
   idToken,
   loadKubernetesObjects,
   SPECTROCLOUD_TOKEN,
-  stockAuthApis,
-  startTestApp,
+  startKubernetesProxy,
 } from './__testUtils__/testApp';
 
 function rejectedError(name: string, message: string) {
@@ -56,19 +48,10 @@ describe.each(failures)('when %s', (_, getIdToken, message) => {
 
 describe.each(failures)('on the proxy path (pod logs, exec), when %s', (_, getIdToken, message) => {
   it('fails with the same error and sends no request', async () => {
-    const backend = fakeKubernetesBackend();
-    const { apis } = await startTestApp({
-      features: [kubernetesPlugin, spectroCloudModule],
-      config: baseConfig,
-      apis: [
-        [fetchApiRef, backend.fetchApi],
-        [spectroCloudAuthApiRef, fakeSpectroCloudAuth(getIdToken)],
-        ...stockAuthApis(),
-      ] as any,
-    });
+    const { kubernetesApi, backend } = await startKubernetesProxy({ spectroCloudAuth: fakeSpectroCloudAuth(getIdToken) });
 
     await expect(
-      apis.get(kubernetesApiRef)!.proxy({ clusterName: 'palette-prod', path: '/api/v1/namespaces/default/pods/p/log' }),
+      kubernetesApi.proxy({ clusterName: 'palette-prod', path: '/api/v1/namespaces/default/pods/p/log' }),
     ).rejects.toThrow(message);
     expect(backend.requests.filter(r => r.url.includes('/proxy/'))).toEqual([]);
   });
@@ -165,19 +148,10 @@ describe('ID token lifetime', () => {
   });
 
   it('on the proxy path, sends no expired token either', async () => {
-    const backend = fakeKubernetesBackend();
-    const { apis } = await startTestApp({
-      features: [kubernetesPlugin, spectroCloudModule],
-      config: baseConfig,
-      apis: [
-        [fetchApiRef, backend.fetchApi],
-        [spectroCloudAuthApiRef, handingOut(idToken({ expiresIn: -60 }))],
-        ...stockAuthApis(),
-      ] as any,
-    });
+    const { kubernetesApi, backend } = await startKubernetesProxy({ spectroCloudAuth: handingOut(idToken({ expiresIn: -60 })) });
 
     await expect(
-      apis.get(kubernetesApiRef)!.proxy({ clusterName: 'palette-prod', path: '/api/v1/namespaces/default/pods/p/log' }),
+      kubernetesApi.proxy({ clusterName: 'palette-prod', path: '/api/v1/namespaces/default/pods/p/log' }),
     ).rejects.toThrow(/^Your SpectroCloud session has expired/);
     expect(backend.requests.filter(r => r.url.includes('/proxy/'))).toEqual([]);
   });

@@ -1,10 +1,9 @@
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
 import {
-  kubernetesApiRef,
   kubernetesAuthProvidersApiRef,
   type KubernetesAuthProvidersApi,
 } from '@backstage/plugin-kubernetes-react';
-import { fetchApiRef, type FrontendFeature } from '@backstage/frontend-plugin-api';
+import type { FrontendFeature } from '@backstage/frontend-plugin-api';
 import { renderTestApp } from '@backstage/frontend-test-utils';
 import type { JsonObject } from '@backstage/types';
 import spectroCloudModule from './index';
@@ -13,10 +12,10 @@ import {
   SPECTROCLOUD_TOKEN,
   STOCK_OIDC_TOKENS,
   baseConfig,
-  fakeKubernetesBackend,
   fakeSpectroCloudAuth,
   loadKubernetesObjects,
   stockAuthApis,
+  startKubernetesProxy,
   startTestApp,
 } from './__testUtils__/testApp';
 import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
@@ -91,17 +90,7 @@ describe('pod logs and exec (the proxy path)', () => {
     ['nothing in app-config', {}],
     ['the stock auth-providers extension disabled', extensions({ [STOCK]: false })],
   ])('with %s, send the token in the proxy header only to SpectroCloud clusters', async (_, config) => {
-    const backend = fakeKubernetesBackend();
-    const { apis } = await startTestApp({
-      features: [kubernetesPlugin, spectroCloudModule],
-      config: { ...baseConfig, ...config },
-      apis: [
-        [fetchApiRef, backend.fetchApi],
-        [spectroCloudAuthApiRef, fakeSpectroCloudAuth()],
-        ...stockAuthApis(),
-      ] as any,
-    });
-    const kubernetesApi = apis.get(kubernetesApiRef)!;
+    const { kubernetesApi, backend } = await startKubernetesProxy({ config });
 
     for (const cluster of CLUSTERS) {
       await kubernetesApi.proxy({ clusterName: cluster.name, path: '/api/v1/namespaces/default/pods' });

@@ -18,7 +18,7 @@ import {
   type TestAppRenderResult,
 } from '@backstage/frontend-test-utils';
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
-import { useKubernetesObjects } from '@backstage/plugin-kubernetes-react';
+import { kubernetesApiRef, useKubernetesObjects } from '@backstage/plugin-kubernetes-react';
 import type { Entity } from '@backstage/catalog-model';
 import type { JsonObject } from '@backstage/types';
 import { act, waitFor } from '@testing-library/react';
@@ -202,4 +202,24 @@ export function idToken(options: { alg?: string; expiresIn?: number; payload?: o
   const iat = Math.floor(Date.now() / 1000);
   const exp = iat + expiresIn;
   return [base64url({ alg, typ: 'JWT' }), base64url(payload ?? { sub: 'alice', iat: Math.min(iat, exp - 3600), exp }), 'c2lnbmF0dXJl'].join('.');
+}
+
+/**
+ * Boots a real app with the Kubernetes plugin and this module, and returns
+ * the Kubernetes API that pod logs and exec use (the proxy path).
+ */
+export async function startKubernetesProxy(
+  options: { config?: JsonObject; spectroCloudAuth?: ReturnType<typeof fakeSpectroCloudAuth> } = {},
+) {
+  const backend = fakeKubernetesBackend();
+  const { apis } = await startTestApp({
+    features: [kubernetesPlugin, spectroCloudModule],
+    config: { ...baseConfig, ...options.config },
+    apis: [
+      [fetchApiRef, backend.fetchApi],
+      [spectroCloudAuthApiRef, options.spectroCloudAuth ?? fakeSpectroCloudAuth()],
+      ...stockAuthApis(),
+    ] as any,
+  });
+  return { kubernetesApi: apis.get(kubernetesApiRef)!, backend };
 }
