@@ -71,11 +71,35 @@ async function loadPieces(): Promise<Pieces> {
   }
 }
 
-/** Shaped like a real ID token, issued `ageSeconds` ago for an hour; never printed. */
-function idToken(ageSeconds: number): string {
+/** Shaped like a real ID token, issued `ageSeconds` ago for `lifetimeSeconds`; never printed. */
+function idToken(ageSeconds: number, lifetimeSeconds = 3600): string {
   const iat = Math.floor(Date.now() / 1000) - ageSeconds;
   const part = (json: object) => Buffer.from(JSON.stringify(json)).toString('base64url');
-  return `${part({ alg: 'RS256' })}.${part({ sub: 'alice', iat, exp: iat + 3600 })}.c2lnbmF0dXJl`;
+  return `${part({ alg: 'RS256' })}.${part({ sub: 'alice', iat, exp: iat + lifetimeSeconds })}.c2lnbmF0dXJl`;
+}
+
+const expiresAt = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp * 1000;
+
+/**
+ * Makes `Date` (Date.now() and `new Date()`) read a clock that the bench
+ * advances, so hours of polling take a moment. Everything in this process,
+ * the loopback backend included, reads it.
+ */
+function installSimulatedClock() {
+  const RealDate = Date;
+  let offsetMs = 0;
+  globalThis.Date = new Proxy(RealDate, {
+    construct: (Target, args) => (args.length === 0 ? new Target(Target.now() + offsetMs) : Reflect.construct(Target, args)),
+    get: (target, property, receiver) => (property === 'now' ? () => target.now() + offsetMs : Reflect.get(target, property, receiver)),
+  });
+  return {
+    advance(seconds: number) {
+      offsetMs += seconds * 1000;
+    },
+    restore() {
+      globalThis.Date = RealDate;
+    },
+  };
 }
 
 /**
@@ -88,15 +112,19 @@ async function startBackend() {
   // What the refresh endpoint hands out, in turn; the last one from then on.
   let idTokens: string[] = [];
   let served = '';
+  // When set, each refresh hands out a new ID token of this lifetime, as a
+  // backend that renews with refresh tokens does.
+  let freshLifetimeSeconds: number | undefined;
   const server = http.createServer((req, res) => {
     const { pathname } = new URL(req.url ?? '/', 'http://127.0.0.1');
     req.resume();
     let body: unknown;
     if (req.method === 'GET' && pathname === '/api/auth/spectrocloud/refresh') {
       counts.refresh += 1;
-      served = idTokens.length > 1 ? idTokens.shift()! : idTokens[0];
+      if (freshLifetimeSeconds) served = idToken(0, freshLifetimeSeconds);
+      else served = idTokens.length > 1 ? idTokens.shift()! : idTokens[0];
       body = {
-        providerInfo: { idToken: served, accessToken: 'access', scope: 'openid profile email', expiresInSeconds: 3600 },
+        providerInfo: { idToken: served, accessToken: 'access', scope: 'openid profile email', expiresInSeconds: freshLifetimeSeconds ?? 3600 },
         profile: { email: 'alice@example.com' },
         backstageIdentity: {
           token: 'backstage',
@@ -126,6 +154,12 @@ async function startBackend() {
     reset(tokens: string[]) {
       for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] = 0;
       idTokens = [...tokens];
+      freshLifetimeSeconds = undefined;
+    },
+    /** From now on each refresh hands out a new ID token of `lifetimeSeconds`. */
+    renewWith(lifetimeSeconds: number) {
+      this.reset([]);
+      freshLifetimeSeconds = lifetimeSeconds;
     },
     close: () => new Promise(resolve => server.close(resolve)),
   };
@@ -225,6 +259,55 @@ export async function measureTokenFlow(clusterCounts: number[]) {
     }
     return { loads, expiringLoads };
   } finally {
+    await backend.close();
+  }
+}
+
+/**
+ * The Kubernetes tab left open while it polls, for `lifetimes` ID-token
+ * lifetimes of each of `lifetimesSeconds`, against a backend that renews (each
+ * refresh hands out a new ID token): how many refresh calls the tab makes per
+ * lifetime, and whether any poll sent an expired token. The clock is
+ * simulated, so an hour of polling takes a moment.
+ */
+export async function measureRenewalsPerLifetime(
+  clusterCounts: number[],
+  { lifetimesSeconds, lifetimes = 3, pollSeconds = 10 }: { lifetimesSeconds: number[]; lifetimes?: number; pollSeconds?: number },
+) {
+  (globalThis as { window?: object }).window ??= { navigator: {} };
+  const pieces = await loadPieces();
+  const backend = await startBackend();
+  const clock = installSimulatedClock();
+  try {
+    const results = [];
+    for (const lifetimeSeconds of lifetimesSeconds) {
+      for (const clusters of clusterCounts) {
+        backend.setClusters(clusters);
+        backend.renewWith(lifetimeSeconds);
+        const { authProviders, kubernetesApi } = createApis(pieces, backend.baseUrl);
+        let expiredSent = 0;
+        const poll = async () => {
+          const auth = await pieces.generateAuth(entity, kubernetesApi, authProviders);
+          const token = auth.oidc?.spectrocloud;
+          if (typeof token !== 'string') throw new Error('a poll sent no SpectroCloud token');
+          if (expiresAt(token) <= Date.now()) expiredSent += 1;
+          await kubernetesApi.getObjectsByEntity({ auth, entity: entity as any });
+        };
+        // Opening the tab fetches the first token; what follows is renewal.
+        await poll();
+        const atOpen = backend.counts.refresh;
+        const polls = Math.round((lifetimes * lifetimeSeconds) / pollSeconds);
+        for (let i = 0; i < polls; i++) {
+          clock.advance(pollSeconds);
+          await poll();
+        }
+        const renewals = backend.counts.refresh - atOpen;
+        results.push({ lifetimeSeconds, clusters, polls, renewals, renewalsPerLifetime: renewals / lifetimes, expiredSent });
+      }
+    }
+    return results;
+  } finally {
+    clock.restore();
     await backend.close();
   }
 }

@@ -9,14 +9,24 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
-import { ALICE, BOB, CLIENT_ID, COMPONENT, READER_GROUP } from './demo.ts';
-import { readAuditLog, tokenFingerprint } from './kube-apiserver/auditLog.ts';
-import { startStack, type Stack } from './stack.ts';
+import { ALICE, BOB, CLIENT_ID, COMPONENT, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, READER_GROUP } from './demo.ts';
+import { readAuditLog, tokenFingerprint, type AuditRecord } from './kube-apiserver/auditLog.ts';
+import { startStack, type Stack, type StackOptions } from './stack.ts';
 
 const rootDir = path.resolve(fileURLToPath(import.meta.url), '../../..');
 const artifacts = path.join(rootDir, '.e2e-artifacts');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHORT_TTL_SECONDS = 15;
+// A long session: the tab stays open, with no reload, across three lifetimes
+// of ID tokens this short (the tab polls every 10 s).
+const LONG_SESSION_TTL_SECONDS = 20;
+const LONG_SESSION_LIFETIMES = 3;
+const DEFAULT_TTL_SECONDS = 3600;
+// APP_PORT and BACKEND_PORT move the stacks, as they do for npm start.
+const ports: Pick<StackOptions, 'appPort' | 'backendPort'> = {
+  appPort: Number(process.env.APP_PORT ?? DEFAULT_APP_PORT),
+  backendPort: Number(process.env.BACKEND_PORT ?? DEFAULT_BACKEND_PORT),
+};
 
 if (!fs.existsSync(chromiumPath)) {
   throw new Error(`No Chromium at ${chromiumPath}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH.`);
@@ -97,12 +107,62 @@ async function openKubernetesTab(page: Page, appUrl: string) {
 
 const clusterCard = (page: Page, name: string) => page.getByRole('button').filter({ hasText: new RegExp(`^${name}Cluster`) });
 
+const REFRESH_PATH = '/api/auth/spectrocloud/refresh';
+const refreshCalls = (requests: CapturedRequest[], from = 0) => requests.slice(from).filter(request => request.url.includes(REFRESH_PATH)).length;
+const signInDialog = (page: Page) => page.getByRole('dialog').filter({ hasText: 'SpectroCloud' });
+
+/** Answers the SpectroCloud sign-in dialog as `userId`: Log in, then the user's button in the popup. */
+async function signInFromDialog(page: Page, userId: string) {
+  const [popup] = await Promise.all([page.waitForEvent('popup'), signInDialog(page).getByRole('button', { name: /log in/i }).first().click()]);
+  await popup.locator(`button[value="${userId}"]`).click();
+  await popup.waitForEvent('close');
+}
+
+interface OpenTabFigures {
+  /** Times the SpectroCloud sign-in dialog came up. */
+  prompts: number;
+  /** Checks, one a second, at which palette-dev did not show its pods. */
+  podsMissing: number;
+}
+
+/**
+ * Leaves the Kubernetes tab open for `seconds`, with no reload. Once a second
+ * it looks for the SpectroCloud sign-in dialog, counting each time it comes
+ * up and handing it to `onPrompt`, and whether palette-dev shows its pods.
+ */
+async function keepTabOpen(page: Page, seconds: number, onPrompt?: () => Promise<void>): Promise<OpenTabFigures> {
+  const figures = { prompts: 0, podsMissing: 0 };
+  let dialogShown = false;
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    const dialogVisible = await signInDialog(page).isVisible();
+    if (dialogVisible && !dialogShown) {
+      figures.prompts += 1;
+      await onPrompt?.();
+    }
+    dialogShown = dialogVisible && !onPrompt;
+    if (!(await clusterCard(page, 'palette-dev').getByText('2 pods').isVisible())) figures.podsMissing += 1;
+    await page.waitForTimeout(1000);
+  }
+  return figures;
+}
+
+/** The audit lines palette-dev wrote for tokens of `email` since `mark`, and the ones it refused. */
+function oidcClusterLines(stack: Stack, mark: number) {
+  const lines = readAuditLog(stack.auditLogPath)
+    .slice(mark)
+    .filter(line => line.cluster === 'palette-dev');
+  return { lines, unauthorized: lines.filter(line => line.code === 401) };
+}
+
+const distinctTokens = (lines: AuditRecord[]) => new Set(lines.map(line => line.tokenFingerprint)).size;
+
 describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 }, () => {
   let stack: Stack;
   let browser: Browser;
 
   before(async () => {
-    stack = await startStack();
+    stack = await startStack(ports);
     browser = await launchBrowser();
   });
 
@@ -207,8 +267,9 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
       for (const request of carrying) {
         assert.equal(holdsToken(request.url), false, `token in URL of ${request.url.split('?')[0]}`);
         if (request.url.startsWith(kubernetesRoutes)) continue;
-        // The backend auth module keeps the ID token in its own httpOnly refresh
-        // cookie, which the browser sends back only to that provider's routes.
+        // The published backend auth module keeps the ID token in its own
+        // httpOnly refresh cookie, which the browser sends back only to that
+        // provider's routes (the default one keeps a refresh token there).
         assert.ok(request.url.startsWith(`${stack.backendUrl}/api/auth/spectrocloud/`), `token sent to ${request.url.split('?')[0]}`);
         assert.ok(!holdsToken(request.body) && Object.entries(request.headers).every(([name, value]) => name === 'cookie' || !holdsToken(value)));
       }
@@ -255,14 +316,80 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
       report('pod logs through the proxy', [`${logLines.length} pods/log request(s) on palette-dev as ${ALICE.email}, answered 200`]);
     }),
   );
+
+  it(
+    `7. a session across ${LONG_SESSION_LIFETIMES} ID-token lifetimes with the renewing backend: no prompt, no expired token, pods stay; after sign-out no request carries the user's token`,
+    inBrowser(() => browser, 'scenario-7', async ({ page, requests, idTokens }) => {
+      stack.issuer!.setTokenLifetime(LONG_SESSION_TTL_SECONDS);
+      try {
+        await signInWithSpectroCloud(page, stack.appUrl, ALICE.id);
+        await openKubernetesTab(page, stack.appUrl);
+        await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
+        const mark = readAuditLog(stack.auditLogPath).length;
+        const refreshMark = requests.length;
+        const seconds = LONG_SESSION_LIFETIMES * LONG_SESSION_TTL_SECONDS + 5;
+        const { prompts, podsMissing } = await keepTabOpen(page, seconds);
+        await page.screenshot({ path: path.join(artifacts, '7a-long-session-renewed.png'), fullPage: true });
+
+        const { lines, unauthorized } = oidcClusterLines(stack, mark);
+        const tokens = distinctTokens(lines.filter(line => line.user === ALICE.email));
+        const renewals = refreshCalls(requests, refreshMark);
+        assert.equal(prompts, 0, 'no sign-in prompt');
+        assert.equal(unauthorized.length, 0, 'no request with an expired token');
+        assert.ok(tokens >= LONG_SESSION_LIFETIMES, `${tokens} distinct ID tokens`);
+        assert.equal(podsMissing, 0, 'the pods stayed on screen');
+        report('long session, renewing backend (Backstage OIDC authenticator)', [
+          `tab open ${seconds} s with ID tokens of ${LONG_SESSION_TTL_SECONDS} s, no reload`,
+          `${tokens} distinct ID tokens for alice in the audit log, ${lines.length} palette-dev requests`,
+          `prompts ${prompts}, 401s ${unauthorized.length}, renewals (refresh calls) ${renewals}, pods missing at 0 of ${seconds} checks`,
+        ]);
+
+        // Signing out does what the app's sign-out does: the provider's
+        // logout, then a new page load. Then a guest opens the tab.
+        const signedOut = requests.length;
+        const auditAtSignOut = readAuditLog(stack.auditLogPath).length;
+        const aliceTokens = new Set(readAuditLog(stack.auditLogPath).filter(line => line.user === ALICE.email).map(line => line.tokenFingerprint));
+        const logout = await page.evaluate(async backendUrl => {
+          const response = await fetch(`${backendUrl}/api/auth/spectrocloud/logout?env=development`, {
+            method: 'POST',
+            headers: { 'x-requested-with': 'XMLHttpRequest' },
+            credentials: 'include',
+          });
+          return response.status;
+        }, stack.backendUrl);
+        assert.equal(logout, 200);
+        await page.goto(stack.appUrl);
+        await page.getByRole('button', { name: /enter/i }).click();
+        await page.getByRole('link', { name: 'Catalog' }).first().waitFor();
+        await openKubernetesTab(page, stack.appUrl);
+        await signInDialog(page).waitFor();
+        await page.waitForTimeout(12_000);
+        await page.screenshot({ path: path.join(artifacts, '7b-after-sign-out.png'), fullPage: true });
+
+        const holdsToken = (text: string) => [...idTokens].some(token => text.includes(token));
+        const carrying = requests.slice(signedOut).filter(r => holdsToken(r.url) || holdsToken(r.body) || Object.values(r.headers).some(holdsToken));
+        const reachedCluster = readAuditLog(stack.auditLogPath)
+          .slice(auditAtSignOut)
+          .filter(line => aliceTokens.has(line.tokenFingerprint));
+        assert.equal(carrying.length, 0, "a request after sign-out carried alice's token");
+        assert.equal(reachedCluster.length, 0);
+        report('after sign-out', [
+          `${requests.length - signedOut} requests in the 12 s after sign-out, none with any of alice's ${idTokens.size} ID tokens; the tab asks for SpectroCloud sign-in`,
+          `no audit line for any of alice's ${aliceTokens.size} tokens after sign-out`,
+        ]);
+      } finally {
+        stack.issuer!.setTokenLifetime(DEFAULT_TTL_SECONDS);
+      }
+    }),
+  );
 });
 
-describe('an expired SpectroCloud ID token, in a browser', { timeout: 300_000 }, () => {
+describe('an expired SpectroCloud ID token with the published backend auth module, in a browser', { timeout: 600_000 }, () => {
   let stack: Stack;
   let browser: Browser;
 
   before(async () => {
-    stack = await startStack({ idTokenTtlSeconds: SHORT_TTL_SECONDS });
+    stack = await startStack({ ...ports, idTokenTtlSeconds: SHORT_TTL_SECONDS, authBackend: 'published' });
     browser = await launchBrowser();
   });
 
@@ -272,7 +399,7 @@ describe('an expired SpectroCloud ID token, in a browser', { timeout: 300_000 },
   });
 
   it(
-    '4. after expiry the user is asked to sign in again (the backend auth module cannot refresh)',
+    '4. after expiry and a reload the user is asked to sign in again (the published backend auth module cannot refresh)',
     inBrowser(() => browser, 'scenario-4', async ({ page, idTokens }) => {
       await signInWithSpectroCloud(page, stack.appUrl, ALICE.id);
       await openKubernetesTab(page, stack.appUrl);
@@ -291,6 +418,72 @@ describe('an expired SpectroCloud ID token, in a browser', { timeout: 300_000 },
         `ID token lifetime ${SHORT_TTL_SECONDS} s; after ${SHORT_TTL_SECONDS + 3} s and a reload the app shows the sign-in page again`,
         `the audit log holds ${tokens.size} token for alice: the backend auth module's refresh re-serves the first ID token until it expires and never asks the issuer for a new one`,
       ]);
+    }),
+  );
+
+  it(
+    `8. a session across ${LONG_SESSION_LIFETIMES} ID-token lifetimes with the published backend: no expired token; at each expiry one sign-in dialog, and the tab recovers without a reload`,
+    inBrowser(() => browser, 'scenario-8', async ({ page, requests }) => {
+      stack.issuer!.setTokenLifetime(LONG_SESSION_TTL_SECONDS);
+      try {
+        await signInWithSpectroCloud(page, stack.appUrl, ALICE.id);
+        await openKubernetesTab(page, stack.appUrl);
+        await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
+        const mark = readAuditLog(stack.auditLogPath).length;
+        const refreshMark = requests.length;
+        // Refresh calls while the dialog waits for the user: bounded, no loop.
+        const whileWaiting: number[] = [];
+        const seconds = LONG_SESSION_LIFETIMES * LONG_SESSION_TTL_SECONDS + 5;
+        const { prompts } = await keepTabOpen(page, seconds, async () => {
+          if (whileWaiting.length === 0) await page.screenshot({ path: path.join(artifacts, '8a-sign-in-dialog-at-expiry.png'), fullPage: true });
+          const callsBefore = refreshCalls(requests);
+          await page.waitForTimeout(12_000);
+          whileWaiting.push(refreshCalls(requests) - callsBefore);
+          await signInFromDialog(page, ALICE.id);
+        });
+        await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
+        await page.screenshot({ path: path.join(artifacts, '8b-recovered.png'), fullPage: true });
+
+        const { lines, unauthorized } = oidcClusterLines(stack, mark);
+        const tokens = distinctTokens(lines.filter(line => line.user === ALICE.email));
+        assert.equal(unauthorized.length, 0, 'no request with an expired token');
+        assert.ok(prompts >= 1, 'the user was asked to sign in at expiry');
+        assert.ok(tokens >= 2, 'the tab went on with the token of the new sign-in');
+        assert.ok(whileWaiting.every(calls => calls <= 2), `refresh calls while the dialog was open: ${whileWaiting.join(', ')}`);
+        report('long session, published backend', [
+          `tab open ${seconds} s with ID tokens of ${LONG_SESSION_TTL_SECONDS} s, no reload`,
+          `prompts ${prompts} (each answered after 12 s), 401s ${unauthorized.length}, ${tokens} distinct ID tokens for alice, renewals (refresh calls) ${refreshCalls(requests, refreshMark)}`,
+          `refresh calls during each 12 s the dialog stayed open: ${whileWaiting.join(', ')}; the pods show again after each sign-in`,
+        ]);
+      } finally {
+        stack.issuer!.setTokenLifetime(SHORT_TTL_SECONDS);
+      }
+    }),
+  );
+
+  it(
+    "9. with Palette's HS256 refresh_token, the module never sends the HS256 token and the tab shows the pods",
+    inBrowser(() => browser, 'scenario-9', async ({ page }) => {
+      stack.issuer!.answerLikePalette(true);
+      try {
+        const mark = readAuditLog(stack.auditLogPath).length;
+        await signInWithSpectroCloud(page, stack.appUrl, ALICE.id);
+        await openKubernetesTab(page, stack.appUrl);
+        await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
+        await page.screenshot({ path: path.join(artifacts, '9-palette-refresh-token.png'), fullPage: true });
+
+        const { lines, unauthorized } = oidcClusterLines(stack, mark);
+        const algs = [...new Set(lines.map(line => line.tokenAlg))];
+        assert.ok(lines.length > 0);
+        assert.deepEqual(algs, ['RS256'], 'only RS256 ID tokens reached the cluster');
+        assert.equal(unauthorized.length, 0);
+        report("Palette's HS256 refresh_token, published backend", [
+          'the issuer stand-in answered the sign-in with an HS256 session token as refresh_token',
+          `${lines.length} palette-dev requests, all with RS256 tokens (algorithms seen: ${algs.join(', ')}), 401s ${unauthorized.length}; the tab shows 2 pods`,
+        ]);
+      } finally {
+        stack.issuer!.answerLikePalette(false);
+      }
     }),
   );
 });
