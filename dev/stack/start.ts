@@ -27,11 +27,11 @@ try {
     }
     console.log('alice may read the OIDC cluster palette-dev; bob is denied there. shared-sa uses a service account.');
     console.log(`Issuer:    ${stack.issuer.issuer}`);
-    console.log(`Backend auth module for spectrocloud: ${stack.authBackend} (SPECTROCLOUD_AUTH_BACKEND=oidc|published)`);
     console.log(`Audit log: ${stack.auditLogPath}`);
   } else {
     console.log('Using dev/app-config.local.yaml: a real SpectroCloud tenant and real clusters.');
   }
+  console.log(`Backend auth module for spectrocloud: ${stack.authBackend} (SPECTROCLOUD_AUTH_BACKEND=oidc|published)`);
   console.log(`Logs:      ${stack.workDir} (removed on stop; KEEP_TEMP=1 keeps it)\nPress Ctrl-C to stop.`);
 } catch (error) {
   console.error(`\n✖ ${(error as Error).message}`);
