@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { parse } from 'yaml';
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
@@ -12,7 +14,7 @@ import {
 } from './__testUtils__/testApp';
 import { validateAppConfig } from './__testUtils__/appConfigSchema';
 import { checkNpmCommandLine } from './__testUtils__/npmCommands';
-import { readmeSnippet as snippet, readmeSnippets } from './__testUtils__/readmeSnippets';
+import { projectRoot, readmeSnippet as snippet, readmeSnippets } from './__testUtils__/readmeSnippets';
 
 // Every fenced block in the README carries a `<!-- snippet: name -->` marker
 // and is checked against the real thing: app-config against the schema the
@@ -37,6 +39,9 @@ const CHECKED_SNIPPETS = [
   // `npm run test:adopt` (dev/adopt), which CI runs.
   'backend-config',
   'backend-index',
+  // Run by the development stack, and checked below.
+  'backend-oidc-config',
+  'backend-oidc-module',
   'backend-install',
   'install-yarn',
   'sign-in-page',
@@ -121,6 +126,21 @@ describe('README snippet', () => {
     expect(backend.requests.find(r => r.method === 'POST')?.body.auth).toEqual({
       oidc: { spectrocloud: SPECTROCLOUD_TOKEN },
     });
+  });
+
+  it('backend-oidc-config is valid app-config for the OIDC authenticator', async () => {
+    // The authenticator reads the same keys under `spectrocloud` as its own
+    // module declares under `oidc`, so they are checked against that schema.
+    const { session, providers } = parse(snippet('backend-oidc-config')).auth;
+    expect(Object.keys(providers)).toEqual(['spectrocloud']);
+    await expect(
+      validateAppConfig({ auth: { session, providers: { oidc: providers.spectrocloud } } }, 'oidc'),
+    ).resolves.toBeUndefined();
+  });
+
+  it('backend-oidc-module is the backend module the development stack runs', () => {
+    const running = fs.readFileSync(path.join(projectRoot, 'dev/stack/spectroCloudOidcAuthModule.ts'), 'utf8');
+    expect(`${snippet('backend-oidc-module')}\n`).toBe(running);
   });
 
   it.each(['develop', 'test', 'test-stack', 'e2e'])('%s runs what exists', name => {

@@ -9,23 +9,32 @@ const BACKEND_PACKAGES = [
   '@backstage/backend-defaults',
   '@backstage/plugin-auth-backend',
   '@backstage/plugin-kubernetes-backend',
-  '@terasky/backstage-plugin-spectrocloud-auth-backend',
 ];
 
-let schema: Promise<ConfigSchema> | undefined;
+/** The backend module that serves the auth provider `spectrocloud`. */
+export type SpectroCloudBackend = 'published' | 'oidc';
+
+const SPECTROCLOUD_BACKEND_PACKAGES: Record<SpectroCloudBackend, string> = {
+  published: '@terasky/backstage-plugin-spectrocloud-auth-backend',
+  oidc: '@backstage/plugin-auth-backend-module-oidc-provider',
+};
+
+const schemas = new Map<SpectroCloudBackend, Promise<ConfigSchema>>();
 
 /**
  * The app-config schema of an app with this module, the Kubernetes plugin
  * and the backends it needs, as the Backstage CLI builds it, with undeclared
  * keys refused.
  */
-export function appConfigSchema(): Promise<ConfigSchema> {
+export function appConfigSchema(backend: SpectroCloudBackend = 'published'): Promise<ConfigSchema> {
   const stack = path.join(projectRoot, 'dev/stack');
-  schema ??= loadConfigSchema({
+  const cached = schemas.get(backend);
+  if (cached) return cached;
+  const schema = loadConfigSchema({
     dependencies: ['@backstage/plugin-kubernetes', '@backstage/frontend-defaults'],
     packagePaths: [
       path.join(projectRoot, 'package.json'),
-      ...BACKEND_PACKAGES.map(name => {
+      ...[...BACKEND_PACKAGES, SPECTROCLOUD_BACKEND_PACKAGES[backend]].map(name => {
         try {
           return require.resolve(`${name}/package.json`, { paths: [stack] });
         } catch {
@@ -35,6 +44,7 @@ export function appConfigSchema(): Promise<ConfigSchema> {
     ],
     noUndeclaredProperties: true,
   });
+  schemas.set(backend, schema);
   return schema;
 }
 
@@ -50,8 +60,8 @@ const APP_BASE: JsonObject = {
 };
 
 /** Validates app-config data against {@link appConfigSchema}; throws with the schema's message. */
-export async function validateAppConfig(data: JsonObject): Promise<void> {
-  (await appConfigSchema()).process([
+export async function validateAppConfig(data: JsonObject, backend?: SpectroCloudBackend): Promise<void> {
+  (await appConfigSchema(backend)).process([
     { data: APP_BASE, context: 'app-config.yaml' },
     { data, context: 'README snippet' },
   ]);
