@@ -433,9 +433,14 @@ describe('an expired SpectroCloud ID token with the published backend auth modul
         const refreshMark = requests.length;
         // Refresh calls while the dialog waits for the user: bounded, no loop.
         const whileWaiting: number[] = [];
+        // What the tab's (collapsed) warning panel says behind the dialog.
+        const messagesAtExpiry = new Set<string>();
         const seconds = LONG_SESSION_LIFETIMES * LONG_SESSION_TTL_SECONDS + 5;
         const { prompts } = await keepTabOpen(page, seconds, async () => {
           if (whileWaiting.length === 0) await page.screenshot({ path: path.join(artifacts, '8a-sign-in-dialog-at-expiry.png'), fullPage: true });
+          for (const text of await page.getByText(/SpectroCloud session has expired|SpectroCloud sign-in/).allTextContents()) {
+            messagesAtExpiry.add(text.trim().slice(0, 140));
+          }
           const callsBefore = refreshCalls(requests);
           await page.waitForTimeout(12_000);
           whileWaiting.push(refreshCalls(requests) - callsBefore);
@@ -454,6 +459,7 @@ describe('an expired SpectroCloud ID token with the published backend auth modul
           `tab open ${seconds} s with ID tokens of ${LONG_SESSION_TTL_SECONDS} s, no reload`,
           `prompts ${prompts} (each answered after 12 s), 401s ${unauthorized.length}, ${tokens} distinct ID tokens for alice, renewals (refresh calls) ${refreshCalls(requests, refreshMark)}`,
           `refresh calls during each 12 s the dialog stayed open: ${whileWaiting.join(', ')}; the pods show again after each sign-in`,
+          ...[...messagesAtExpiry].map(text => `behind the dialog the tab said: ${text}`),
         ]);
       } finally {
         stack.issuer!.setTokenLifetime(SHORT_TTL_SECONDS);

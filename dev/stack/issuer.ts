@@ -198,9 +198,10 @@ async function createSigningJwk(): Promise<JWK> {
 }
 
 /**
- * Palette, like Dex, hands out a refresh token to a client that asks for
- * `offline_access`; oidc-provider follows OpenID Connect Core and drops that
- * scope unless the request also asks for consent, so the stand-in adds that.
+ * A client that asks for `offline_access` gets a refresh token, as the
+ * renewing backend expects of Palette. oidc-provider follows OpenID Connect
+ * Core and drops that scope unless the request also asks for consent, so the
+ * stand-in adds that.
  */
 function requestConsentForOfflineAccess(req: http.IncomingMessage) {
   const url = new URL(req.url ?? '/', 'http://stand-in');
@@ -280,7 +281,7 @@ async function providerConfiguration({
     conformIdTokenClaims: false,
 
     // Refresh tokens go to clients that ask for offline_access (oidc-provider's
-    // default), as Palette's do.
+    // default; see requestConsentForOfflineAccess).
 
     // The published SpectroCloud module sends no PKCE parameters; Backstage's
     // OIDC authenticator sends S256 ones, which are then checked.
