@@ -117,16 +117,21 @@ AUTH_BACKENDS.forEach(authBackend => {
     it('finds the endpoints by discovery, or from the configured authorizationUrl', async () => {
       const { authorizationRequest, message } = await signIn(stack);
       assert.ok(message.response, message.error?.message);
-      const discovered = issuer.requests.includes('GET /v1/oidc/tenant/demo/.well-known/openid-configuration');
+      const requested = (path: string) => issuer.requests.includes(`GET /v1/oidc/tenant/demo${path}`);
+      const discovered = requested('/.well-known/openid-configuration');
       const authorizationEndpoint = authorizationRequest.origin + authorizationRequest.pathname;
       assert.equal(authorizationEndpoint, issuer.authorizationUrl);
       assert.ok(tokenRequests(issuer) >= 1, 'the code went to the token endpoint');
+      // The signing keys (JWKS) and the userinfo endpoint (/me), as discovery names them.
+      const keysAndUserinfo = requested('/jwks') && requested('/me');
       if (authBackend === 'oidc') {
         assert.ok(discovered);
-        finding('discovery', authBackend, "reads Palette's discovery document (metadataUrl): authorization, token, JWKS and userinfo endpoints");
+        assert.ok(keysAndUserinfo);
+        finding('discovery', authBackend, "reads Palette's discovery document (metadataUrl), then the JWKS and userinfo endpoints it names");
       } else {
         assert.equal(discovered, false);
-        finding('discovery', authBackend, "none: authorizationUrl as configured; the token endpoint is that URL with '/auth' replaced by '/token'");
+        assert.equal(requested('/jwks') || requested('/me'), false);
+        finding('discovery', authBackend, "none: authorizationUrl as configured, the code posted to that URL's '/token' sibling; no JWKS, no userinfo");
       }
     });
 
@@ -227,7 +232,7 @@ AUTH_BACKENDS.forEach(authBackend => {
         const renewed = await refresh(stack, client);
         if (authBackend === 'oidc') {
           assert.equal(alg, 'RS256');
-          finding("Palette's HS256 refresh_token", authBackend, 'the session keeps the RS256 ID token; the HS256 token is only the refresh token');
+          finding("Palette's HS256 refresh_token", authBackend, "the session's ID token is the RS256 one");
         } else {
           assert.equal(alg, 'HS256');
           assert.equal(renewed.status, 200);
