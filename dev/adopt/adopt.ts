@@ -26,7 +26,7 @@ import { deniedUserGets403, launchBrowser, permittedUserSeesPods } from './brows
 import { addBeforeBackendStart, createBackstageApp, packCleanClone, pinSignalsBackendToTemplate, runCommandSnippet, startWorkspacePackage, type RunningPiece } from './generatedApp.ts';
 import { AdoptionError, run, stopAllProcesses } from './processes.ts';
 import { addToAppConfig, fileSnippet, readSnippets, snippet } from './readme.ts';
-import { startStandIns, type StandIns } from './standIns.ts';
+import { startStandIns, type StandIns } from '../stack/standIns.ts';
 import { Steps } from './steps.ts';
 import { installToolchain } from './toolchain.ts';
 

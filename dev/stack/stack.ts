@@ -16,15 +16,11 @@ import {
   DEFAULT_APP_PORT,
   DEFAULT_BACKEND_PORT,
   DEMO_USERS,
-  READER_GROUP,
-  spectroCloudRedirectUri,
 } from './demo.ts';
 import { stackInstallProblem } from './install.ts';
-import { startIssuer, type StartedIssuer } from './issuer.ts';
-import { SERVICE_ACCOUNT_USER } from './kube-apiserver/authentication.ts';
-import { demoFixtures } from './kube-apiserver/resourceStore.ts';
-import { startKubeApiServer } from './kube-apiserver/server.ts';
+import type { StartedIssuer } from './issuer.ts';
 import { HOST } from './loopback.ts';
+import { StandInError, startStandIns } from './standIns.ts';
 import { createTemporaryDirectory, removeTemporaryDirectory, stopOnInterrupt } from './temporaryDirectory.ts';
 
 const stackDir = path.dirname(fileURLToPath(import.meta.url));
@@ -139,45 +135,17 @@ export async function startStack({
     let issuer: StartedIssuer | undefined;
 
     if (!real) {
-      const clientSecret = randomBytes(24).toString('base64url');
-      const serviceAccountToken = randomBytes(24).toString('base64url');
-
-      const startedIssuer = await startIssuer({
-        clients: [{ client_id: CLIENT_ID, client_secret: clientSecret, redirect_uris: [spectroCloudRedirectUri(backendUrl)] }],
-        users: DEMO_USERS,
-        idTokenTtlSeconds,
-        accessTokenTtlSeconds,
-        paletteRefreshToken,
+      const standIns = await startStandIns({
+        backendUrl,
+        auditLogPath,
         log,
+        issuerOptions: { idTokenTtlSeconds, accessTokenTtlSeconds, paletteRefreshToken },
       }).catch(error => {
-        throw new StackError('issuer', error.message);
+        throw error instanceof StandInError ? new StackError(error.piece, error.message) : error;
       });
+      stoppers.push(() => standIns.close());
+      const { issuer: startedIssuer, clientSecret, clusters } = standIns;
       issuer = startedIssuer;
-      stoppers.push(() => startedIssuer.close());
-
-      const readEverything = { verbs: ['get', 'list'], resources: ['*'] };
-      const standIns = [
-        {
-          name: 'palette-dev',
-          config: { authProvider: 'oidc', oidcTokenProvider: 'spectrocloud' },
-          oidc: { issuerUrl: startedIssuer.issuer, clientId: CLIENT_ID },
-          bindings: [{ subjects: [{ kind: 'Group' as const, name: READER_GROUP }], ...readEverything }],
-        },
-        {
-          name: 'shared-sa',
-          config: { authProvider: 'serviceAccount', serviceAccountToken },
-          serviceAccountToken,
-          bindings: [{ subjects: [{ kind: 'User' as const, name: SERVICE_ACCOUNT_USER }], ...readEverything }],
-        },
-      ];
-      const clusters = [];
-      for (const { config, ...standIn } of standIns) {
-        const server = await startKubeApiServer({ ...standIn, fixtures: demoFixtures(COMPONENT), auditLogPath, log }).catch(error => {
-          throw new StackError(`Kubernetes stand-in ${standIn.name}`, error.message);
-        });
-        stoppers.push(() => server.close());
-        clusters.push({ name: standIn.name, url: server.url, ...config, skipTLSVerify: true, skipMetricsLookup: true });
-      }
 
       const signIn = { resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail' }] };
       generated.auth =
