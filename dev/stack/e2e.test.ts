@@ -157,30 +157,43 @@ function oidcClusterLines(stack: Stack, mark: number) {
 
 const distinctTokens = (lines: AuditRecord[]) => new Set(lines.map(line => line.tokenFingerprint)).size;
 
-describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 }, () => {
-  let stack: Stack;
-  let browser: Browser;
-
+/**
+ * A stack started with `options` and a browser, shared by the tests of one
+ * describe block and stopped after them.
+ */
+function stackAndBrowser(options: StackOptions) {
+  const running: { stack?: Stack; browser?: Browser } = {};
   before(async () => {
-    stack = await startStack(ports);
-    browser = await launchBrowser();
+    running.stack = await startStack(options);
+    running.browser = await launchBrowser();
   });
-
   after(async () => {
-    await browser?.close();
-    await stack?.stop();
+    await running.browser?.close();
+    await running.stack?.stop();
   });
+  return {
+    get stack(): Stack {
+      return running.stack!;
+    },
+    get browser(): Browser {
+      return running.browser!;
+    },
+  };
+}
+
+describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 }, () => {
+  const env = stackAndBrowser(ports);
 
   it(
     "1. the permitted user sees the OIDC cluster's pods as themselves",
-    inBrowser(() => browser, 'scenario-1', async ({ page }) => {
-      const mark = readAuditLog(stack.auditLogPath).length;
-      await signInWithSpectroCloud(page, stack.appUrl, ALICE.id);
-      await openKubernetesTab(page, stack.appUrl);
+    inBrowser(() => env.browser, 'scenario-1', async ({ page }) => {
+      const mark = readAuditLog(env.stack.auditLogPath).length;
+      await signInWithSpectroCloud(page, env.stack.appUrl, ALICE.id);
+      await openKubernetesTab(page, env.stack.appUrl);
       await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
       await page.screenshot({ path: path.join(artifacts, '1-permitted-user.png'), fullPage: true });
 
-      const oidcLines = readAuditLog(stack.auditLogPath)
+      const oidcLines = readAuditLog(env.stack.auditLogPath)
         .slice(mark)
         .filter(line => line.cluster === 'palette-dev');
       assert.ok(oidcLines.some(line => line.resource === 'pods' && line.verb === 'list' && line.code === 200));
@@ -188,23 +201,23 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
         assert.equal(line.user, ALICE.email);
         assert.ok(line.groups?.includes(READER_GROUP));
         assert.equal(line.tokenAlg, 'RS256');
-        assert.equal(line.tokenIssuer, stack.issuer!.issuer);
+        assert.equal(line.tokenIssuer, env.stack.issuer!.issuer);
         assert.deepEqual([line.tokenAudience].flat(), [CLIENT_ID]);
       }
       report('permitted user', [
         'palette-dev shows 2 pods',
         `${oidcLines.length} palette-dev requests, all as ${ALICE.email} (groups ${oidcLines[0].groups!.join(', ')})`,
-        `each carried an RS256 token from ${stack.issuer!.issuer} for client ${CLIENT_ID}`,
+        `each carried an RS256 token from ${env.stack.issuer!.issuer} for client ${CLIENT_ID}`,
       ]);
     }),
   );
 
   it(
     '2. the user without a binding is denied on the OIDC cluster; the service-account cluster still shows',
-    inBrowser(() => browser, 'scenario-2', async ({ page }) => {
-      const mark = readAuditLog(stack.auditLogPath).length;
-      await signInWithSpectroCloud(page, stack.appUrl, BOB.id);
-      await openKubernetesTab(page, stack.appUrl);
+    inBrowser(() => env.browser, 'scenario-2', async ({ page }) => {
+      const mark = readAuditLog(env.stack.auditLogPath).length;
+      await signInWithSpectroCloud(page, env.stack.appUrl, BOB.id);
+      await openKubernetesTab(page, env.stack.appUrl);
       await clusterCard(page, 'shared-sa').getByText('2 pods').waitFor();
       await clusterCard(page, 'palette-dev').getByText('0 pods').waitFor();
       // The Kubernetes tab folds cluster errors into a warning panel.
@@ -214,7 +227,7 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
       await page.screenshot({ path: path.join(artifacts, '2-denied-user.png'), fullPage: true });
       const shown = ((await denied.textContent()) ?? '').trim();
 
-      const oidcLines = readAuditLog(stack.auditLogPath)
+      const oidcLines = readAuditLog(env.stack.auditLogPath)
         .slice(mark)
         .filter(line => line.cluster === 'palette-dev');
       assert.ok(oidcLines.length > 0);
@@ -229,11 +242,11 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
 
   it(
     '3. a guest is asked for SpectroCloud sign-in, and dismissing it says so',
-    inBrowser(() => browser, 'scenario-3', async ({ page }) => {
-      await page.goto(stack.appUrl);
+    inBrowser(() => env.browser, 'scenario-3', async ({ page }) => {
+      await page.goto(env.stack.appUrl);
       await page.getByRole('button', { name: /enter/i }).click();
       await page.getByRole('link', { name: 'Catalog' }).first().waitFor();
-      await openKubernetesTab(page, stack.appUrl);
+      await openKubernetesTab(page, env.stack.appUrl);
       const dialog = page.getByRole('dialog');
       await dialog.getByText('SpectroCloud', { exact: true }).waitFor();
       await page.screenshot({ path: path.join(artifacts, '3a-sign-in-requested.png'), fullPage: true });
@@ -254,23 +267,23 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
 
   it(
     "5. the token goes only to the backend's Kubernetes routes, never into a URL or the console",
-    inBrowser(() => browser, 'scenario-5', async ({ page, requests, consoleLines, idTokens }) => {
-      await signInWithSpectroCloud(page, stack.appUrl, ALICE.id);
-      await openKubernetesTab(page, stack.appUrl);
+    inBrowser(() => env.browser, 'scenario-5', async ({ page, requests, consoleLines, idTokens }) => {
+      await signInWithSpectroCloud(page, env.stack.appUrl, ALICE.id);
+      await openKubernetesTab(page, env.stack.appUrl);
       await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
       await page.screenshot({ path: path.join(artifacts, '5-token-isolation.png'), fullPage: true });
 
       assert.ok(idTokens.size > 0, 'the page received an ID token');
       const holdsToken = (text: string) => [...idTokens].some(token => text.includes(token));
       const carrying = requests.filter(r => holdsToken(r.url) || holdsToken(r.body) || Object.values(r.headers).some(holdsToken));
-      const kubernetesRoutes = `${stack.backendUrl}/api/kubernetes/`;
+      const kubernetesRoutes = `${env.stack.backendUrl}/api/kubernetes/`;
       for (const request of carrying) {
         assert.equal(holdsToken(request.url), false, `token in URL of ${request.url.split('?')[0]}`);
         if (request.url.startsWith(kubernetesRoutes)) continue;
         // The published backend auth module keeps the ID token in its own
         // httpOnly refresh cookie, which the browser sends back only to that
         // provider's routes (the default one keeps a refresh token there).
-        assert.ok(request.url.startsWith(`${stack.backendUrl}/api/auth/spectrocloud/`), `token sent to ${request.url.split('?')[0]}`);
+        assert.ok(request.url.startsWith(`${env.stack.backendUrl}/api/auth/spectrocloud/`), `token sent to ${request.url.split('?')[0]}`);
         assert.ok(!holdsToken(request.body) && Object.entries(request.headers).every(([name, value]) => name === 'cookie' || !holdsToken(value)));
       }
       assert.equal(consoleLines.some(holdsToken), false);
@@ -286,10 +299,10 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
 
   it(
     '6. pod logs reach the OIDC cluster through the proxy as the user',
-    inBrowser(() => browser, 'scenario-6', async ({ page }) => {
-      const mark = readAuditLog(stack.auditLogPath).length;
-      await signInWithSpectroCloud(page, stack.appUrl, ALICE.id);
-      await openKubernetesTab(page, stack.appUrl);
+    inBrowser(() => env.browser, 'scenario-6', async ({ page }) => {
+      const mark = readAuditLog(env.stack.auditLogPath).length;
+      await signInWithSpectroCloud(page, env.stack.appUrl, ALICE.id);
+      await openKubernetesTab(page, env.stack.appUrl);
       await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
       await clusterCard(page, 'palette-dev').click();
       // The summary's text opens drawers; its chevron expands the pods table.
@@ -304,7 +317,7 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
       await page.getByText(/listening on :8080/).waitFor();
       await page.screenshot({ path: path.join(artifacts, '6-pod-logs.png'), fullPage: true });
 
-      const logLines = readAuditLog(stack.auditLogPath)
+      const logLines = readAuditLog(env.stack.auditLogPath)
         .slice(mark)
         .filter(line => line.resource === 'pods/log');
       assert.ok(logLines.length > 0);
@@ -319,19 +332,19 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
 
   it(
     `7. a session across ${LONG_SESSION_LIFETIMES} ID-token lifetimes with the renewing backend: no prompt, no expired token, pods stay; after sign-out no request carries the user's token`,
-    inBrowser(() => browser, 'scenario-7', async ({ page, requests, idTokens }) => {
-      stack.issuer!.setTokenLifetime(LONG_SESSION_TTL_SECONDS);
+    inBrowser(() => env.browser, 'scenario-7', async ({ page, requests, idTokens }) => {
+      env.stack.issuer!.setTokenLifetime(LONG_SESSION_TTL_SECONDS);
       try {
-        await signInWithSpectroCloud(page, stack.appUrl, ALICE.id);
-        await openKubernetesTab(page, stack.appUrl);
+        await signInWithSpectroCloud(page, env.stack.appUrl, ALICE.id);
+        await openKubernetesTab(page, env.stack.appUrl);
         await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
-        const mark = readAuditLog(stack.auditLogPath).length;
+        const mark = readAuditLog(env.stack.auditLogPath).length;
         const refreshMark = requests.length;
         const seconds = LONG_SESSION_LIFETIMES * LONG_SESSION_TTL_SECONDS + 5;
         const { prompts, podsMissing } = await keepTabOpen(page, seconds);
         await page.screenshot({ path: path.join(artifacts, '7a-long-session-renewed.png'), fullPage: true });
 
-        const { lines, unauthorized } = oidcClusterLines(stack, mark);
+        const { lines, unauthorized } = oidcClusterLines(env.stack, mark);
         const tokens = distinctTokens(lines.filter(line => line.user === ALICE.email));
         const renewals = refreshCalls(requests, refreshMark);
         assert.equal(prompts, 0, 'no sign-in prompt');
@@ -347,8 +360,8 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
         // Signing out does what the app's sign-out does: the provider's
         // logout, then a new page load. Then a guest opens the tab.
         const signedOut = requests.length;
-        const auditAtSignOut = readAuditLog(stack.auditLogPath).length;
-        const aliceTokens = new Set(readAuditLog(stack.auditLogPath).filter(line => line.user === ALICE.email).map(line => line.tokenFingerprint));
+        const auditAtSignOut = readAuditLog(env.stack.auditLogPath).length;
+        const aliceTokens = new Set(readAuditLog(env.stack.auditLogPath).filter(line => line.user === ALICE.email).map(line => line.tokenFingerprint));
         const logout = await page.evaluate(async backendUrl => {
           const response = await fetch(`${backendUrl}/api/auth/spectrocloud/logout?env=development`, {
             method: 'POST',
@@ -356,19 +369,19 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
             credentials: 'include',
           });
           return response.status;
-        }, stack.backendUrl);
+        }, env.stack.backendUrl);
         assert.equal(logout, 200);
-        await page.goto(stack.appUrl);
+        await page.goto(env.stack.appUrl);
         await page.getByRole('button', { name: /enter/i }).click();
         await page.getByRole('link', { name: 'Catalog' }).first().waitFor();
-        await openKubernetesTab(page, stack.appUrl);
+        await openKubernetesTab(page, env.stack.appUrl);
         await signInDialog(page).waitFor();
         await page.waitForTimeout(12_000);
         await page.screenshot({ path: path.join(artifacts, '7b-after-sign-out.png'), fullPage: true });
 
         const holdsToken = (text: string) => [...idTokens].some(token => text.includes(token));
         const carrying = requests.slice(signedOut).filter(r => holdsToken(r.url) || holdsToken(r.body) || Object.values(r.headers).some(holdsToken));
-        const reachedCluster = readAuditLog(stack.auditLogPath)
+        const reachedCluster = readAuditLog(env.stack.auditLogPath)
           .slice(auditAtSignOut)
           .filter(line => aliceTokens.has(line.tokenFingerprint));
         assert.equal(carrying.length, 0, "a request after sign-out carried alice's token");
@@ -378,31 +391,20 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
           `no audit line for any of alice's ${aliceTokens.size} tokens after sign-out`,
         ]);
       } finally {
-        stack.issuer!.setTokenLifetime(DEFAULT_TTL_SECONDS);
+        env.stack.issuer!.setTokenLifetime(DEFAULT_TTL_SECONDS);
       }
     }),
   );
 });
 
 describe('an expired SpectroCloud ID token with the published backend auth module, in a browser', { timeout: 600_000 }, () => {
-  let stack: Stack;
-  let browser: Browser;
-
-  before(async () => {
-    stack = await startStack({ ...ports, idTokenTtlSeconds: SHORT_TTL_SECONDS, authBackend: 'published' });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
+  const env = stackAndBrowser({ ...ports, idTokenTtlSeconds: SHORT_TTL_SECONDS, authBackend: 'published' });
 
   it(
     '4. after expiry and a reload the user is asked to sign in again (the published backend auth module cannot refresh)',
-    inBrowser(() => browser, 'scenario-4', async ({ page, idTokens }) => {
-      await signInWithSpectroCloud(page, stack.appUrl, ALICE.id);
-      await openKubernetesTab(page, stack.appUrl);
+    inBrowser(() => env.browser, 'scenario-4', async ({ page, idTokens }) => {
+      await signInWithSpectroCloud(page, env.stack.appUrl, ALICE.id);
+      await openKubernetesTab(page, env.stack.appUrl);
       await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
       await page.waitForTimeout((SHORT_TTL_SECONDS + 3) * 1000);
       await page.reload();
@@ -410,7 +412,7 @@ describe('an expired SpectroCloud ID token with the published backend auth modul
       await signIn.waitFor();
       await page.screenshot({ path: path.join(artifacts, '4-expired-token.png'), fullPage: true });
 
-      const alice = readAuditLog(stack.auditLogPath).filter(line => line.cluster === 'palette-dev' && line.user === ALICE.email);
+      const alice = readAuditLog(env.stack.auditLogPath).filter(line => line.cluster === 'palette-dev' && line.user === ALICE.email);
       const tokens = new Set(alice.map(line => line.tokenFingerprint));
       assert.equal(tokens.size, 1);
       assert.equal(new Set([...idTokens].map(tokenFingerprint)).size, 1);
@@ -423,13 +425,13 @@ describe('an expired SpectroCloud ID token with the published backend auth modul
 
   it(
     `8. a session across ${LONG_SESSION_LIFETIMES} ID-token lifetimes with the published backend: no expired token; at each expiry one sign-in dialog, and the tab recovers without a reload`,
-    inBrowser(() => browser, 'scenario-8', async ({ page, requests }) => {
-      stack.issuer!.setTokenLifetime(LONG_SESSION_TTL_SECONDS);
+    inBrowser(() => env.browser, 'scenario-8', async ({ page, requests }) => {
+      env.stack.issuer!.setTokenLifetime(LONG_SESSION_TTL_SECONDS);
       try {
-        await signInWithSpectroCloud(page, stack.appUrl, ALICE.id);
-        await openKubernetesTab(page, stack.appUrl);
+        await signInWithSpectroCloud(page, env.stack.appUrl, ALICE.id);
+        await openKubernetesTab(page, env.stack.appUrl);
         await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
-        const mark = readAuditLog(stack.auditLogPath).length;
+        const mark = readAuditLog(env.stack.auditLogPath).length;
         const refreshMark = requests.length;
         // Refresh calls while the dialog waits for the user: bounded, no loop.
         const whileWaiting: number[] = [];
@@ -449,7 +451,7 @@ describe('an expired SpectroCloud ID token with the published backend auth modul
         await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
         await page.screenshot({ path: path.join(artifacts, '8b-recovered.png'), fullPage: true });
 
-        const { lines, unauthorized } = oidcClusterLines(stack, mark);
+        const { lines, unauthorized } = oidcClusterLines(env.stack, mark);
         const tokens = distinctTokens(lines.filter(line => line.user === ALICE.email));
         assert.equal(unauthorized.length, 0, 'no request with an expired token');
         assert.ok(prompts >= 1, 'the user was asked to sign in at expiry');
@@ -462,23 +464,23 @@ describe('an expired SpectroCloud ID token with the published backend auth modul
           ...[...messagesAtExpiry].map(text => `behind the dialog the tab said: ${text}`),
         ]);
       } finally {
-        stack.issuer!.setTokenLifetime(SHORT_TTL_SECONDS);
+        env.stack.issuer!.setTokenLifetime(SHORT_TTL_SECONDS);
       }
     }),
   );
 
   it(
     "9. with Palette's HS256 refresh_token, the module never sends the HS256 token and the tab shows the pods",
-    inBrowser(() => browser, 'scenario-9', async ({ page }) => {
-      stack.issuer!.answerLikePalette(true);
+    inBrowser(() => env.browser, 'scenario-9', async ({ page }) => {
+      env.stack.issuer!.answerLikePalette(true);
       try {
-        const mark = readAuditLog(stack.auditLogPath).length;
-        await signInWithSpectroCloud(page, stack.appUrl, ALICE.id);
-        await openKubernetesTab(page, stack.appUrl);
+        const mark = readAuditLog(env.stack.auditLogPath).length;
+        await signInWithSpectroCloud(page, env.stack.appUrl, ALICE.id);
+        await openKubernetesTab(page, env.stack.appUrl);
         await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
         await page.screenshot({ path: path.join(artifacts, '9-palette-refresh-token.png'), fullPage: true });
 
-        const { lines, unauthorized } = oidcClusterLines(stack, mark);
+        const { lines, unauthorized } = oidcClusterLines(env.stack, mark);
         const algs = [...new Set(lines.map(line => line.tokenAlg))];
         assert.ok(lines.length > 0);
         assert.deepEqual(algs, ['RS256'], 'only RS256 ID tokens reached the cluster');
@@ -488,7 +490,7 @@ describe('an expired SpectroCloud ID token with the published backend auth modul
           `${lines.length} palette-dev requests, all with RS256 tokens (algorithms seen: ${algs.join(', ')}), 401s ${unauthorized.length}; the tab shows 2 pods`,
         ]);
       } finally {
-        stack.issuer!.answerLikePalette(false);
+        env.stack.issuer!.answerLikePalette(false);
       }
     }),
   );
