@@ -1,88 +1,72 @@
-import type { OAuth2 } from '@backstage/core-app-api';
-import type { AuthRequestOptions } from '@backstage/frontend-plugin-api';
-import { expiresWithin, isSymmetricOrUnsigned, readIdToken } from './idToken';
-import type { SpectroCloudAuthApi } from './spectroCloudAuthApiRef';
+import { OAuth2 } from '@backstage/core-app-api';
+import { ApiBlueprint, configApiRef, discoveryApiRef, oauthRequestApiRef, type AuthRequestOptions } from '@backstage/frontend-plugin-api';
+import { idTokenProblem, RENEW_MARGIN } from './idToken';
+import { spectroCloudAuthApiRef, type SpectroCloudAuthApi } from './spectroCloudAuthApiRef';
 
-// Renew an ID token this long before it expires (half the life of a
-// short-lived one): longer than the Kubernetes providers' margin, so a
-// renewing backend is asked before a token is refused.
-const RENEW_BEFORE_EXPIRY = { seconds: 60, lifetimeShare: 0.5 };
-
-// A fresh sign-in may hand out a token that only a refresh replaces (see
-// isSymmetricOrUnsigned), so a renewal asks the backend twice at most.
-const MAX_REFRESHES_PER_RENEWAL = 2;
-
-function needsRenewal(token: string): boolean {
-  const claims = readIdToken(token);
-  return !!claims && (isSymmetricOrUnsigned(claims) || expiresWithin(claims, RENEW_BEFORE_EXPIRY));
-}
+const needsRenewal = (token: string) => idTokenProblem(token, RENEW_MARGIN) !== undefined;
 
 /**
- * The SpectroCloud auth API of the opt-in extension: an OAuth2 session for
- * the backend provider `spectrocloud` that also renews before the ID token's
- * own `exp`.
+ * The opt-in `auth.spectrocloud`: an OAuth2 session for the backend provider
+ * `spectrocloud` that also renews before the ID token's own `exp`.
  *
- * @remarks
- * An OAuth2 session refreshes by the expiry the backend reports, which is the
- * access token's (`expires_in`), not the ID token's. When the ID token is
- * about to expire, a new OAuth2 session asks the backend's refresh endpoint
- * at once: a backend that renews returns a new ID token; one whose refresh
- * fails makes that session ask the user to sign in, once. Each such session
- * registers with the app's OAuth request API, which keeps it: one per ID
- * token lifetime.
+ * An OAuth2 session refreshes by the access token's expiry, not the ID
+ * token's. When the ID token nears its `exp`, or is an `HS*` token as the
+ * published backend module hands out after a fresh sign-in, a new session asks
+ * the backend's refresh endpoint at once; if that fails, it asks the user to
+ * sign in, once, while every caller waits. Each new session stays registered
+ * with the app's OAuth request API: one per ID-token lifetime.
  */
 export class SpectroCloudAuth implements SpectroCloudAuthApi {
   private readonly session: OAuth2;
-  private renewedIdToken?: string;
+  private renewed?: string;
   private renewal?: Promise<string>;
 
   constructor(private readonly createSession: () => OAuth2) {
     this.session = createSession();
   }
 
-  async getIdToken(options?: AuthRequestOptions): Promise<string> {
+  async getIdToken(options?: AuthRequestOptions) {
     const token = await this.session.getIdToken(options);
     if (!needsRenewal(token)) return token;
-    if (this.renewedIdToken && !needsRenewal(this.renewedIdToken)) return this.renewedIdToken;
-    // Callers that arrive while a renewal runs share it.
-    this.renewal ??= this.renew(options).finally(() => {
-      this.renewal = undefined;
-    });
+    if (this.renewed && !needsRenewal(this.renewed)) return this.renewed;
+    this.renewal ??= this.createSession()
+      .getIdToken(options)
+      .then(renewed => (this.renewed = renewed))
+      .finally(() => (this.renewal = undefined));
     return this.renewal;
   }
 
-  private async renew(options?: AuthRequestOptions): Promise<string> {
-    let token = '';
-    for (let attempt = 0; attempt < MAX_REFRESHES_PER_RENEWAL; attempt++) {
-      token = await this.createSession().getIdToken(options);
-      if (!needsRenewal(token)) break;
-    }
-    this.renewedIdToken = token;
-    return token;
-  }
-
-  getAccessToken(scope?: string | string[], options?: AuthRequestOptions) {
-    return this.session.getAccessToken(scope, options);
-  }
-
-  getProfile(options?: AuthRequestOptions) {
-    return this.session.getProfile(options);
-  }
-
-  getBackstageIdentity(options?: AuthRequestOptions) {
-    return this.session.getBackstageIdentity(options);
-  }
-
-  signIn() {
-    return this.session.signIn();
-  }
-
   async signOut() {
-    this.renewedIdToken = undefined;
+    this.renewed = undefined;
     await this.session.signOut();
   }
 
-  sessionState$() {
-    return this.session.sessionState$();
-  }
+  getAccessToken = (scope?: string | string[], options?: AuthRequestOptions) => this.session.getAccessToken(scope, options);
+  getProfile = (options?: AuthRequestOptions) => this.session.getProfile(options);
+  getBackstageIdentity = (options?: AuthRequestOptions) => this.session.getBackstageIdentity(options);
+  signIn = () => this.session.signIn();
+  sessionState$ = () => this.session.sessionState$();
 }
+
+// Off by default: apps that get auth.spectrocloud from a SpectroCloud auth
+// plugin would otherwise see an API conflict.
+export const spectroCloudAuthApi = ApiBlueprint.make({
+  name: 'spectrocloud-auth',
+  disabled: true,
+  params: defineParams =>
+    defineParams({
+      api: spectroCloudAuthApiRef,
+      deps: { configApi: configApiRef, discoveryApi: discoveryApiRef, oauthRequestApi: oauthRequestApiRef },
+      factory: ({ configApi, discoveryApi, oauthRequestApi }) =>
+        new SpectroCloudAuth(() =>
+          OAuth2.create({
+            configApi,
+            discoveryApi,
+            oauthRequestApi,
+            provider: { id: 'spectrocloud', title: 'SpectroCloud', icon: () => null },
+            environment: configApi.getOptionalString('auth.environment'),
+            defaultScopes: ['openid', 'profile', 'email'],
+          }),
+        ),
+    }),
+});

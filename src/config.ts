@@ -1,60 +1,26 @@
 import type { ConfigApi } from '@backstage/frontend-plugin-api';
+import { invalidTokenProviderName } from './errors';
 
-/** The app-config key that holds the token-provider name. */
-const TOKEN_PROVIDER_NAME_KEY = 'kubernetes.spectroCloudAuth.tokenProviderName';
+/** The Kubernetes plugin's own OIDC providers: the module keeps them all. */
+export const STOCK_OIDC_PROVIDERS = ['gitlab', 'google', 'microsoft', 'okta', 'onelogin'];
 
-/** The name used when the app-config key is not set. */
-const DEFAULT_TOKEN_PROVIDER_NAME = 'spectrocloud';
+// An HTTP header token without capitals: pod logs send the ID token in the
+// header `Backstage-Kubernetes-Authorization-oidc-<name>`, and the Kubernetes
+// backend lowercases that name before it looks up the clusters'
+// oidcTokenProvider, so a name with capitals would never match.
+const HEADER_TOKEN_WITHOUT_CAPITALS = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 
-/**
- * The OIDC token providers the stock Kubernetes plugin offers. The module
- * keeps all of them, so SpectroCloud may not take one of their names.
- */
-const STOCK_OIDC_PROVIDER_NAMES = [
-  'gitlab',
-  'google',
-  'microsoft',
-  'okta',
-  'onelogin',
-] as const;
-
-// An HTTP header token (RFC 9110 "tchar"): the proxy path sends the ID token in
-// the header `Backstage-Kubernetes-Authorization-oidc-<name>`.
-const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const usable = (name: string) =>
+  HEADER_TOKEN_WITHOUT_CAPITALS.test(name) && !STOCK_OIDC_PROVIDERS.includes(name);
 
 /**
- * Reads and validates the OIDC token-provider name the SpectroCloud clusters
- * use (`oidcTokenProvider` in cluster config, `oidcAuthProviderName` in the
- * SpectroCloud cluster provider).
- *
- * @throws Error naming the config key and the rule when the value is invalid.
+ * The OIDC token-provider name of SpectroCloud clusters (`oidcTokenProvider`
+ * in cluster config), from `kubernetes.spectroCloudAuth.tokenProviderName`.
  */
 export function readTokenProviderName(config: ConfigApi): string {
-  const value = config.getOptional(TOKEN_PROVIDER_NAME_KEY);
-  if (value === undefined) {
-    return DEFAULT_TOKEN_PROVIDER_NAME;
-  }
-  const fail = (rule: string): never => {
-    throw new Error(
-      `Invalid app-config at ${TOKEN_PROVIDER_NAME_KEY}: ${rule}. ` +
-        `Set it to the oidcTokenProvider of your SpectroCloud clusters, or remove it to use '${DEFAULT_TOKEN_PROVIDER_NAME}'.`,
-    );
-  };
-  if (typeof value !== 'string') {
-    return fail(`expected a string, got ${Array.isArray(value) ? 'an array' : typeof value}`);
-  }
-  if (value === '') {
-    return fail('must not be empty');
-  }
-  if (!HEADER_TOKEN.test(value)) {
-    return fail(
-      `${JSON.stringify(value)} is not a valid HTTP header token (use letters, digits and !#$%&'*+-.^_\`|~ only)`,
-    );
-  }
-  if ((STOCK_OIDC_PROVIDER_NAMES as readonly string[]).includes(value)) {
-    return fail(
-      `'${value}' is already the Kubernetes plugin's own OIDC provider (${STOCK_OIDC_PROVIDER_NAMES.join(', ')}); choose another name`,
-    );
-  }
-  return value;
+  const name =
+    config.getOptionalString('kubernetes.spectroCloudAuth.tokenProviderName') ?? 'spectrocloud';
+  if (usable(name)) return name;
+  const lowercase = name.toLowerCase();
+  throw invalidTokenProviderName(name, usable(lowercase) ? lowercase : undefined);
 }

@@ -1,61 +1,44 @@
-/** What the module reads from an ID token, without checking its signature. */
-export type IdTokenClaims = {
-  /** The signing algorithm from the JWS header, such as `RS256`. */
-  alg?: string;
-  /** When the token expires, from its `exp` claim. */
-  expiresAt?: Date;
-  /** When the token was issued, from its `iat` claim. */
-  issuedAt?: Date;
-};
+/** How close to its `exp` an ID token may come: `seconds`, or a share of its life when that is shorter. */
+export type ExpiryMargin = { seconds: number; lifetimeShare: number };
 
-function decodeSegment(segment: string): unknown {
-  const base64 = segment.replace(/-/g, '+').replace(/_/g, '/');
-  const binary = atob(base64.padEnd(base64.length + ((4 - (base64.length % 4)) % 4), '='));
-  const bytes = Uint8Array.from(binary, c => c.charCodeAt(0));
-  return JSON.parse(new TextDecoder().decode(bytes));
-}
+// A token is not sent to a cluster this close to its expiry: the margin
+// covers the gap between this browser's clock and the API server's, and the
+// request's time. The opt-in auth API renews earlier than that, so a
+// renewing backend is asked before a token would be refused.
+export const SEND_MARGIN: ExpiryMargin = { seconds: 30, lifetimeShare: 0.25 };
+export const RENEW_MARGIN: ExpiryMargin = { seconds: 60, lifetimeShare: 0.5 };
+
+/** Why a Kubernetes API server would refuse the token. */
+export type IdTokenProblem = { alg: string } | { expiresAt: Date };
+
+// Only ASCII claims are read, so the bytes need no UTF-8 decoding.
+const decode = (segment: string) => JSON.parse(atob(segment.replace(/-/g, '+').replace(/_/g, '/')));
 
 /**
- * Reads the algorithm and expiry of a JWT. Returns `undefined` for anything
- * that is not a readable JWT; the signature stays the cluster's to check.
+ * Why a Kubernetes API server would refuse `token` as an ID token within
+ * `margin` of now: a symmetric (`HS*`) or missing (`none`) signature, which
+ * it never verifies, or an `exp` too close. A token that is no readable JWT
+ * passes: the signature stays the cluster's to check.
  */
-export function readIdToken(token: string): IdTokenClaims | undefined {
-  const segments = token.split('.');
-  if (segments.length !== 3) return undefined;
+export function idTokenProblem(
+  token: string,
+  margin: ExpiryMargin,
+  now = Date.now(),
+): IdTokenProblem | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  let alg: unknown;
+  let exp: unknown;
+  let iat: unknown;
   try {
-    const header = decodeSegment(segments[0]) as { alg?: unknown };
-    const payload = decodeSegment(segments[1]) as { exp?: unknown; iat?: unknown };
-    const date = (seconds: unknown) => (typeof seconds === 'number' ? new Date(seconds * 1000) : undefined);
-    return {
-      alg: typeof header?.alg === 'string' ? header.alg : undefined,
-      expiresAt: date(payload?.exp),
-      issuedAt: date(payload?.iat),
-    };
+    ({ alg } = decode(parts[0]));
+    ({ exp, iat } = decode(parts[1]));
   } catch {
     return undefined;
   }
-}
-
-/**
- * Whether a Kubernetes API server could accept the token as an ID token:
- * it verifies only asymmetric signatures (RS, ES, PS), never HMAC or `none`.
- */
-export function isSymmetricOrUnsigned(claims: IdTokenClaims): boolean {
-  return claims.alg !== undefined && (/^HS/i.test(claims.alg) || claims.alg.toLowerCase() === 'none');
-}
-
-/**
- * Whether the token expires within a margin of `now`: `marginSeconds`, or a
- * `lifetimeShare` of the token's lifetime when that is shorter, so that
- * short-lived tokens are not refused or renewed for their whole life.
- */
-export function expiresWithin(
-  claims: IdTokenClaims,
-  margin: { seconds: number; lifetimeShare: number },
-  now = Date.now(),
-): boolean {
-  if (claims.expiresAt === undefined) return false;
-  const lifetimeMs = claims.issuedAt ? claims.expiresAt.getTime() - claims.issuedAt.getTime() : Infinity;
-  const marginMs = Math.min(margin.seconds * 1000, Math.max(0, lifetimeMs) * margin.lifetimeShare);
-  return claims.expiresAt.getTime() - now < marginMs;
+  if (typeof alg === 'string' && /^(hs|none$)/i.test(alg)) return { alg };
+  if (typeof exp !== 'number') return undefined;
+  const lifetime = typeof iat === 'number' ? Math.max(0, exp - iat) : Infinity;
+  const marginSeconds = Math.min(margin.seconds, lifetime * margin.lifetimeShare);
+  return exp - now / 1000 < marginSeconds ? { expiresAt: new Date(exp * 1000) } : undefined;
 }

@@ -1,33 +1,34 @@
-import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
 import {
-  kubernetesAuthProvidersApiRef,
-  type KubernetesAuthProvidersApi,
-} from '@backstage/plugin-kubernetes-react';
-import type { FrontendFeature } from '@backstage/frontend-plugin-api';
-import { renderTestApp } from '@backstage/frontend-test-utils';
+  ApiBlueprint,
+  createFrontendModule,
+  createFrontendPlugin,
+  googleAuthApiRef,
+  microsoftAuthApiRef,
+  type FrontendFeature,
+} from '@backstage/frontend-plugin-api';
+import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
+import { KubernetesAuthProviders, kubernetesAuthProvidersApiRef } from '@backstage/plugin-kubernetes-react';
 import type { JsonObject } from '@backstage/types';
 import spectroCloudModule from './index';
+import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
 import {
+  ALL_CREDENTIALS,
+  baseConfig,
   CLUSTERS,
+  errorsAtAppStart,
+  fakeSpectroCloudAuth,
+  idToken,
+  loadKubernetesObjects,
+  renderKubernetesObjects,
   SPECTROCLOUD_TOKEN,
   STOCK_OIDC_TOKENS,
-  baseConfig,
-  fakeSpectroCloudAuth,
-  loadKubernetesObjects,
-  stockAuthApis,
   startKubernetesProxy,
   startTestApp,
 } from './__testUtils__/testApp';
-import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
 
 const STOCK = 'api:kubernetes/auth-providers';
 const OWN = 'api:kubernetes/spectrocloud-auth-providers';
-const MODULE_EXTENSIONS = [
-  STOCK,
-  OWN,
-  'api:kubernetes/spectrocloud-auth',
-  'app-root-element:kubernetes/spectrocloud-auth-check',
-];
+const MODULE_EXTENSIONS = [STOCK, OWN, 'api:kubernetes/spectrocloud-auth', 'app-root-element:kubernetes/spectrocloud-auth-check'];
 
 const extensions = (...entries: Array<string | JsonObject>) => ({ app: { extensions: entries } });
 
@@ -42,134 +43,246 @@ const appConfigs: Array<[string, JsonObject]> = [
     [`${id} named as true`, extensions({ [id]: true })],
     [`${id} named as an object`, extensions({ [id]: { config: {} } })],
   ]),
-  ['the module\'s id, then the stock id', extensions(OWN, STOCK)],
-  ['the stock id, then the module\'s id', extensions(STOCK, OWN)],
-  ['the module\'s id, then the stock id, both true', extensions({ [OWN]: true }, { [STOCK]: true })],
-  ['the stock id, then the module\'s id, both true', extensions({ [STOCK]: true }, { [OWN]: true })],
-  ['the module\'s own id disabled', extensions({ [OWN]: false })],
-  ['the stock id alone', extensions(STOCK)],
+  ["the module's id, then the stock id", extensions(OWN, STOCK)],
+  ["the stock id, then the module's id", extensions(STOCK, OWN)],
+  ["the module's id, then the stock id, both true", extensions({ [OWN]: true }, { [STOCK]: true })],
+  ["the stock id, then the module's id, both true", extensions({ [STOCK]: true }, { [OWN]: true })],
+  ["the module's own id disabled", extensions({ [OWN]: false })],
 ];
 
 describe.each(appConfigs)('with %s', (_, config) => {
-  it('sends the SpectroCloud ID token and every stock provider\'s credentials, with no app error', async () => {
+  it("sends the SpectroCloud ID token and every stock provider's credentials, with no app error", async () => {
     const { result, backend, errorApi } = await loadKubernetesObjects({ config });
 
     expect(result.error).toBeUndefined();
-    expect(backend.requests.find(r => r.method === 'POST')?.body.auth).toEqual({
-      oidc: { spectrocloud: SPECTROCLOUD_TOKEN, ...STOCK_OIDC_TOKENS },
-      google: 'google-id-token-access',
-      aks: 'microsoft-id-token-access',
-    });
+    expect(backend.objectsRequests()[0].body?.auth).toEqual(ALL_CREDENTIALS);
     expect(errorApi.getErrors()).toEqual([]);
   });
 });
 
 const spectroCloud = CLUSTERS.filter(c => c.oidcTokenProvider === 'spectrocloud');
 const others = CLUSTERS.filter(c => c.oidcTokenProvider !== 'spectrocloud');
-const clusterOrders = {
-  'SpectroCloud first': [...spectroCloud, ...others],
-  'SpectroCloud in the middle': [...others.slice(0, 3), ...spectroCloud, ...others.slice(3)],
-  'SpectroCloud last': [...others, ...spectroCloud],
-};
 
-describe.each(Object.entries(clusterOrders))('with clusters listed %s', (_, clusters) => {
+describe.each([
+  ['first', [...spectroCloud, ...others]],
+  ['in the middle', [...others.slice(0, 3), ...spectroCloud, ...others.slice(3)]],
+  ['last', [...others, ...spectroCloud]],
+])('with the SpectroCloud cluster listed %s', (_, clusters) => {
   it('keeps the credentials of the clusters before and after it', async () => {
     const { result, backend } = await loadKubernetesObjects({ clusters });
 
     expect(result.error).toBeUndefined();
-    expect(backend.requests.find(r => r.method === 'POST')?.body.auth).toEqual({
-      oidc: { spectrocloud: SPECTROCLOUD_TOKEN, ...STOCK_OIDC_TOKENS },
-      google: 'google-id-token-access',
-      aks: 'microsoft-id-token-access',
-    });
+    expect(backend.objectsRequests()[0].body?.auth).toEqual(ALL_CREDENTIALS);
   });
 });
 
-describe('pod logs and exec (the proxy path)', () => {
+describe('pod logs (the proxy path)', () => {
   it.each([
     ['nothing in app-config', {}],
     ['the stock auth-providers extension disabled', extensions({ [STOCK]: false })],
-  ])('with %s, send the token in the proxy header only to SpectroCloud clusters', async (_, config) => {
+  ])('with %s, send the token only to SpectroCloud clusters, in their own header', async (_, config) => {
     const { kubernetesApi, backend } = await startKubernetesProxy({ config });
 
     for (const cluster of CLUSTERS) {
       await kubernetesApi.proxy({ clusterName: cluster.name, path: '/api/v1/namespaces/default/pods' });
     }
 
-    const proxied = backend.requests.filter(r => r.url.includes('/proxy/'));
-    expect(proxied).toHaveLength(CLUSTERS.length);
-    for (const request of proxied) {
-      const cluster = request.headers['backstage-kubernetes-cluster'];
-      const carriesSpectroCloudToken = Object.values(request.headers).includes(SPECTROCLOUD_TOKEN);
-      expect({ cluster, carriesSpectroCloudToken }).toEqual({
-        cluster,
-        carriesSpectroCloudToken: cluster === 'palette-prod',
-      });
-    }
-    const palette = proxied.find(r => r.headers['backstage-kubernetes-cluster'] === 'palette-prod');
-    expect(palette?.headers['backstage-kubernetes-authorization-oidc-spectrocloud']).toBe(SPECTROCLOUD_TOKEN);
-    const okta = proxied.find(r => r.headers['backstage-kubernetes-cluster'] === 'okta-cluster');
-    expect(okta?.headers['backstage-kubernetes-authorization-oidc-okta']).toBe(STOCK_OIDC_TOKENS.okta);
+    const carryingToken = backend
+      .proxyRequests()
+      .filter(r => Object.values(r.headers).includes(SPECTROCLOUD_TOKEN))
+      .map(r => r.headers['backstage-kubernetes-cluster']);
+    expect(carryingToken).toEqual(['palette-prod']);
+    const header = (cluster: string, name: string) =>
+      backend.proxyRequests().find(r => r.headers['backstage-kubernetes-cluster'] === cluster)?.headers[name];
+    expect(header('palette-prod', 'backstage-kubernetes-authorization-oidc-spectrocloud')).toBe(SPECTROCLOUD_TOKEN);
+    expect(header('okta-cluster', 'backstage-kubernetes-authorization-oidc-okta')).toBe(STOCK_OIDC_TOKENS.okta);
   });
 });
 
-describe('without this module', () => {
-  it('the stock Kubernetes plugin cannot serve SpectroCloud clusters', async () => {
-    const { result, backend } = await loadKubernetesObjects({ features: [kubernetesPlugin] });
+describe('without a usable SpectroCloud ID token', () => {
+  const rejected = () => fakeSpectroCloudAuth(async () => Promise.reject(Object.assign(new Error('rejected'), { name: 'RejectedError' })));
+  const expired = () => fakeSpectroCloudAuth(async () => idToken({ expiresIn: -60 }));
 
-    expect(result.error).toBe(
-      'KubernetesAuthProviders has no oidcProvider configured for oidc.spectrocloud',
+  it.each([
+    ['a rejected sign-in', 'SpectroCloudSignInRequiredError', rejected],
+    ['an expired token', 'SpectroCloudSessionExpiredError', expired],
+  ])('with %s, the Kubernetes tab shows %s and nothing is sent', async (_, name, spectroCloudAuth) => {
+    const { result, backend } = await loadKubernetesObjects({ spectroCloudAuth: spectroCloudAuth() });
+
+    expect(result.error).toContain(name);
+    expect(backend.objectsRequests()).toEqual([]);
+  });
+
+  it.each([
+    ['a rejected sign-in', 'SpectroCloudSignInRequiredError', rejected],
+    ['an expired token', 'SpectroCloudSessionExpiredError', expired],
+  ])('with %s, pod logs fail with %s and nothing is sent', async (_, name, spectroCloudAuth) => {
+    const { kubernetesApi, backend } = await startKubernetesProxy({ spectroCloudAuth: spectroCloudAuth() });
+
+    await expect(kubernetesApi.proxy({ clusterName: 'palette-prod', path: '/api/v1/namespaces/default/pods/p/log' })).rejects.toThrow(
+      expect.objectContaining({ name }),
     );
-    expect(backend.requests.filter(r => r.method === 'POST')).toHaveLength(0);
+    expect(backend.proxyRequests()).toEqual([]);
   });
 });
 
-describe('the seed documentation\'s app-config key', () => {
-  it('is an API id, not an extension id, and only yields a warning', () => {
-    expect(() =>
-      renderTestApp({
-        features: [kubernetesPlugin, spectroCloudModule],
-        config: {
-          ...baseConfig,
-          app: { extensions: [{ 'plugin.kubernetes-auth-providers.service': { disabled: true } }] },
-        },
-        apis: [[spectroCloudAuthApiRef, fakeSpectroCloudAuth()]] as any,
-      }),
-    ).toThrow(/INVALID_EXTENSION_CONFIG_KEY/);
+describe('kubernetes.spectroCloudAuth.tokenProviderName', () => {
+  it('routes the SpectroCloud token to clusters with that oidcTokenProvider', async () => {
+    const { result, backend } = await loadKubernetesObjects({
+      config: { kubernetes: { spectroCloudAuth: { tokenProviderName: 'palette' } } },
+      clusters: [
+        { name: 'palette-prod', authProvider: 'oidc', oidcTokenProvider: 'palette' },
+        { name: 'shared', authProvider: 'serviceAccount' },
+      ],
+    });
+
+    expect(result.error).toBeUndefined();
+    expect(backend.objectsRequests()[0].body?.auth).toEqual({ oidc: { palette: SPECTROCLOUD_TOKEN } });
   });
-});
 
-describe('the installed Kubernetes plugin', () => {
-  async function providersOf(features: FrontendFeature[]) {
-    const { apis, unmount } = await startTestApp({
-      features,
-      config: baseConfig,
-      apis: [[spectroCloudAuthApiRef, fakeSpectroCloudAuth()], ...stockAuthApis()] as any,
-    });
-    const providers = apis.get(kubernetesAuthProvidersApiRef)!;
-    // One app on the page at a time, as in a browser.
-    unmount();
-    return providers;
-  }
+  it('outside the rule, shows its error where the Kubernetes tab renders, and sends nothing', async () => {
+    // The API factory throws during render, which React reports on the console.
+    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const { rendered, backend } = renderKubernetesObjects({
+        config: { kubernetes: { spectroCloudAuth: { tokenProviderName: 'Palette' } } },
+      });
 
-  it('offers no provider that this module\'s API lacks, and each gives the same credentials', async () => {
-    const stock = await providersOf([kubernetesPlugin]);
-    const withModule = await providersOf([kubernetesPlugin, spectroCloudModule]);
-    // What the plugin's own extension builds: KubernetesAuthProviders keeps
-    // its providers in this map, which has no public accessor.
-    const stockProviders = [
-      ...(stock as unknown as { kubernetesAuthProviderMap: Map<string, unknown> })
-        .kubernetesAuthProviderMap.keys(),
-    ];
-    expect(stockProviders.length).toBeGreaterThan(0);
-
-    const credentials = async (api: KubernetesAuthProvidersApi, provider: string) => ({
-      provider,
-      body: await api.decorateRequestBodyForAuth(provider, { entity: {} as any }),
-      proxy: await api.getCredentials(provider),
-    });
-    for (const provider of stockProviders) {
-      expect(await credentials(withModule, provider)).toEqual(await credentials(stock, provider));
+      expect(await rendered.findByText(/SpectroCloudTokenProviderNameError.*Use 'palette'/)).toBeInTheDocument();
+      expect(backend.requests).toHaveLength(0);
+    } finally {
+      consoleError.mockRestore();
     }
+  });
+});
+
+// Another package's module that brings its own Kubernetes auth providers.
+const otherProvidersModule = (name: string) =>
+  createFrontendModule({
+    pluginId: 'kubernetes',
+    extensions: [
+      ApiBlueprint.make({
+        name,
+        params: defineParams =>
+          defineParams({
+            api: kubernetesAuthProvidersApiRef,
+            deps: { microsoftAuthApi: microsoftAuthApiRef, googleAuthApi: googleAuthApiRef },
+            factory: deps => new KubernetesAuthProviders(deps),
+          }),
+      }),
+    ],
+  });
+
+describe('at app start', () => {
+  it('reports nothing when the app has auth.spectrocloud and this module\'s providers', async () => {
+    expect(await errorsAtAppStart({})).toEqual([]);
+  });
+
+  it('reports a missing auth.spectrocloud, and the tab fails naming it without sending anything', async () => {
+    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const { rendered, errorApi, backend } = renderKubernetesObjects({ spectroCloudAuth: null });
+
+      expect((await rendered.findAllByText(/apiRef\{auth\.spectrocloud\}/)).length).toBeGreaterThan(0);
+      expect(errorApi.getErrors().map(({ error }) => error.name)).toEqual(['MissingSpectroCloudAuthApiError']);
+      expect(errorApi.getErrors()[0].error.message).toContain('Enable api:kubernetes/spectrocloud-auth in app.extensions');
+      expect(backend.requests).toHaveLength(0);
+    } finally {
+      consoleError.mockRestore();
+    }
+  });
+
+  it.each([
+    ['with an id of its own', 'custom-auth-providers', {}],
+    ['that took over api:kubernetes/auth-providers', 'auth-providers', extensions({ [OWN]: false })],
+  ])("reports another module's providers API %s, with the app-config line that disables it", async (_, name, config) => {
+    const errors = await errorsAtAppStart({
+      features: [kubernetesPlugin, spectroCloudModule, otherProvidersModule(name)],
+      config,
+    });
+
+    expect(errors.map(e => e.name)).toEqual(['KubernetesAuthProvidersOverriddenError']);
+    expect(errors[0].message).toContain(`[{ api:kubernetes/${name}: false }]`);
+  });
+
+  it("reports an app-config that disables both of this module's providers APIs", async () => {
+    const errors = await errorsAtAppStart({ config: extensions({ [STOCK]: false }, { [OWN]: false }) });
+    expect(errors.map(e => e.name)).toEqual(['MissingKubernetesAuthProvidersError']);
+  });
+
+  it('reports a token-provider name outside the rule, with the lowercase form', async () => {
+    const errors = await errorsAtAppStart({ config: { kubernetes: { spectroCloudAuth: { tokenProviderName: 'Palette' } } } });
+    expect(errors.map(e => e.name)).toEqual(['SpectroCloudTokenProviderNameError']);
+    expect(errors[0].message).toContain("Use 'palette'");
+  });
+});
+
+const enableOptIn = extensions({ 'api:kubernetes/spectrocloud-auth': true });
+
+const notUsed = {
+  getProfile: async () => undefined,
+  getBackstageIdentity: async () => undefined,
+  signIn: async () => {},
+  signOut: async () => {},
+  sessionState$: () => {
+    throw new Error('not used');
+  },
+};
+
+// Stands in for the SpectroCloud auth frontend plugin, which registers
+// auth.spectrocloud from a plugin of its own.
+const spectroCloudAuthPlugin = createFrontendPlugin({
+  pluginId: 'spectrocloud-auth',
+  extensions: [
+    ApiBlueprint.make({
+      params: defineParams =>
+        defineParams({ api: spectroCloudAuthApiRef, deps: {}, factory: () => ({ ...fakeSpectroCloudAuth(), ...notUsed }) }),
+    }),
+  ],
+});
+
+describe('the opt-in auth.spectrocloud', () => {
+  // The backend's refresh endpoint is not running in a unit test: global
+  // fetch answers for it.
+  let refresh: jest.SpyInstance;
+  beforeEach(() => {
+    refresh = jest.spyOn(globalThis, 'fetch').mockImplementation(
+      async () =>
+        new Response(
+          JSON.stringify({
+            providerInfo: { idToken: SPECTROCLOUD_TOKEN, accessToken: 'access', scope: 'openid profile email', expiresInSeconds: 3600 },
+            profile: { email: 'alice@example.com' },
+          }),
+          { status: 200, headers: { 'Content-Type': 'application/json' } },
+        ),
+    );
+  });
+  afterEach(() => refresh.mockRestore());
+
+  const start = (config: JsonObject, features: FrontendFeature[] = [kubernetesPlugin, spectroCloudModule]) =>
+    startTestApp({ features, config: { ...baseConfig, ...config } });
+
+  it('is off by default', async () => {
+    const { apis } = await start({});
+    expect(apis.get(spectroCloudAuthApiRef)).toBeUndefined();
+  });
+
+  it.each([
+    ['development', {}],
+    ['production', { auth: { environment: 'production' } }],
+  ])('turns on with one app-config line and asks the spectrocloud backend provider, environment %s', async (env, config) => {
+    const { apis } = await start({ ...enableOptIn, ...config });
+
+    await expect(apis.get(spectroCloudAuthApiRef)!.getIdToken()).resolves.toBe(SPECTROCLOUD_TOKEN);
+    const url = new URL(String(refresh.mock.calls[0][0]));
+    expect(url.origin + url.pathname).toBe('http://localhost:7007/api/auth/spectrocloud/refresh');
+    expect(url.searchParams.get('scope')).toBe('openid profile email');
+    expect(url.searchParams.get('env')).toBe(env);
+  });
+
+  it('stays out of the way of a SpectroCloud auth plugin', async () => {
+    const { apis } = await start({}, [kubernetesPlugin, spectroCloudModule, spectroCloudAuthPlugin]);
+    await expect(apis.get(spectroCloudAuthApiRef)!.getIdToken()).resolves.toBe(SPECTROCLOUD_TOKEN);
+    expect(refresh).not.toHaveBeenCalled();
   });
 });

@@ -1,13 +1,12 @@
 import { useEffect } from 'react';
 import {
-  errorApiRef,
   fetchApiRef,
   gitlabAuthApiRef,
   googleAuthApiRef,
   microsoftAuthApiRef,
   oktaAuthApiRef,
   oneloginAuthApiRef,
-  type ErrorApi,
+  type ErrorApiError,
   type FrontendFeature,
 } from '@backstage/frontend-plugin-api';
 import {
@@ -15,6 +14,7 @@ import {
   renderInTestApp,
   renderTestApp,
   type RenderTestAppOptions,
+  type TestApiPair,
   type TestAppRenderResult,
 } from '@backstage/frontend-test-utils';
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
@@ -25,20 +25,32 @@ import { act, waitFor } from '@testing-library/react';
 import spectroCloudModule from '../index';
 import { spectroCloudAuthApiRef } from '../spectroCloudAuthApiRef';
 
-// Everything here stands in for what a unit test cannot reach: the identity
-// providers behind the auth APIs and the Kubernetes backend behind fetch.
+// Stand-ins for what a unit test cannot reach: the identity providers behind
+// the auth APIs and the Kubernetes backend behind fetch.
 
 export const entity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',
-  metadata: {
-    name: 'demo-service',
-    annotations: { 'backstage.io/kubernetes-id': 'demo-service' },
-  },
+  metadata: { name: 'demo-service', annotations: { 'backstage.io/kubernetes-id': 'demo-service' } },
   spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
 };
 
-export const SPECTROCLOUD_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c3BlY3Ryb2Nsb3Vk';
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/**
+ * A JWT shaped like an ID token, with the given algorithm and expiry in
+ * seconds from now, issued an hour before it expires (or now, if that is
+ * later); its signature is not checked by the module.
+ */
+export function idToken(options: { alg?: string; expiresIn?: number; lifetime?: number; payload?: object } = {}) {
+  const { alg = 'RS256', expiresIn = 3600, lifetime = 3600, payload } = options;
+  const now = Math.floor(Date.now() / 1000);
+  const exp = now + expiresIn;
+  const claims = payload ?? { sub: 'alice', iat: Math.min(now, exp - lifetime), exp };
+  return [base64url({ alg, typ: 'JWT' }), base64url(claims), 'c2lnbmF0dXJl'].join('.');
+}
+
+export const SPECTROCLOUD_TOKEN = idToken({ expiresIn: 86_400 });
 
 export const STOCK_OIDC_TOKENS = {
   gitlab: 'gitlab-id-token',
@@ -46,13 +58,16 @@ export const STOCK_OIDC_TOKENS = {
   microsoft: 'microsoft-id-token',
   okta: 'okta-id-token',
   onelogin: 'onelogin-id-token',
-} as const;
-
-export type Cluster = {
-  name: string;
-  authProvider: string;
-  oidcTokenProvider?: string;
 };
+
+/** What the Kubernetes plugin sends for every cluster of {@link CLUSTERS}. */
+export const ALL_CREDENTIALS = {
+  oidc: { spectrocloud: SPECTROCLOUD_TOKEN, ...STOCK_OIDC_TOKENS },
+  google: 'google-id-token-access',
+  aks: 'microsoft-id-token-access',
+};
+
+export type Cluster = { name: string; authProvider: string; oidcTokenProvider?: string };
 
 export const CLUSTERS: Cluster[] = [
   { name: 'palette-prod', authProvider: 'oidc', oidcTokenProvider: 'spectrocloud' },
@@ -66,49 +81,46 @@ export const CLUSTERS: Cluster[] = [
   { name: 'aks', authProvider: 'aks' },
 ];
 
-function fakeOAuthApi(token: string) {
-  return {
-    getIdToken: jest.fn(async () => token),
-    getAccessToken: jest.fn(async () => `${token}-access`),
-  };
+const oauthApi = (token: string) => ({
+  getIdToken: async () => token,
+  getAccessToken: async () => `${token}-access`,
+});
+
+export function stockAuthApis() {
+  return [
+    [gitlabAuthApiRef, oauthApi(STOCK_OIDC_TOKENS.gitlab)],
+    [googleAuthApiRef, oauthApi(STOCK_OIDC_TOKENS.google)],
+    [microsoftAuthApiRef, oauthApi(STOCK_OIDC_TOKENS.microsoft)],
+    [oktaAuthApiRef, oauthApi(STOCK_OIDC_TOKENS.okta)],
+    [oneloginAuthApiRef, oauthApi(STOCK_OIDC_TOKENS.onelogin)],
+  ] as const;
 }
 
 /** A SpectroCloud auth API whose `getIdToken` does what the test says. */
-export function fakeSpectroCloudAuth(
-  getIdToken: () => Promise<unknown> = async () => SPECTROCLOUD_TOKEN,
-) {
-  return {
-    getIdToken: jest.fn(getIdToken),
-    getProfile: jest.fn(async () => undefined),
-    getBackstageIdentity: jest.fn(async () => undefined),
-    signIn: jest.fn(async () => {}),
-    signOut: jest.fn(async () => {}),
-    sessionState$: jest.fn(),
-  };
+export function fakeSpectroCloudAuth(getIdToken: () => Promise<unknown> = async () => SPECTROCLOUD_TOKEN) {
+  return { getIdToken: jest.fn(getIdToken) as jest.Mock<Promise<string>> };
 }
+
+type Request = { url: string; method: string; headers: Record<string, string>; body?: { auth?: unknown } };
 
 /** A Kubernetes backend that lists `clusters` and records what it receives. */
 export function fakeKubernetesBackend(clusters: Cluster[] = CLUSTERS) {
-  const requests: Array<{ url: string; method: string; headers: Record<string, string>; body?: any }> = [];
-  const fetch = jest.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+  const requests: Request[] = [];
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = String(input);
     const headers = Object.fromEntries(
       Object.entries((init?.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]),
     );
-    requests.push({
-      url,
-      method: init?.method ?? 'GET',
-      headers,
-      body: init?.body ? JSON.parse(String(init.body)) : undefined,
-    });
-    const json = (data: unknown) =>
-      ({ ok: true, status: 200, statusText: 'OK', json: async () => data, text: async () => JSON.stringify(data) }) as Response;
-    if (url.endsWith('/api/kubernetes/clusters')) {
-      return json({ items: clusters });
-    }
-    return json({ items: [] });
-  });
-  return { fetchApi: { fetch }, requests };
+    requests.push({ url, method: init?.method ?? 'GET', headers, body: init?.body ? JSON.parse(String(init.body)) : undefined });
+    const items = url.endsWith('/api/kubernetes/clusters') ? clusters : [];
+    return new Response(JSON.stringify({ items }), { status: 200, headers: { 'Content-Type': 'application/json' } });
+  };
+  return {
+    fetchApi: { fetch },
+    requests,
+    objectsRequests: () => requests.filter(r => r.method === 'POST'),
+    proxyRequests: () => requests.filter(r => r.url.includes('/proxy/')),
+  };
 }
 
 export const baseConfig: JsonObject = {
@@ -116,14 +128,28 @@ export const baseConfig: JsonObject = {
   backend: { baseUrl: 'http://localhost:7007' },
 };
 
-export function stockAuthApis() {
-  return [
-    [gitlabAuthApiRef, fakeOAuthApi(STOCK_OIDC_TOKENS.gitlab)],
-    [googleAuthApiRef, fakeOAuthApi(STOCK_OIDC_TOKENS.google)],
-    [microsoftAuthApiRef, fakeOAuthApi(STOCK_OIDC_TOKENS.microsoft)],
-    [oktaAuthApiRef, fakeOAuthApi(STOCK_OIDC_TOKENS.okta)],
-    [oneloginAuthApiRef, fakeOAuthApi(STOCK_OIDC_TOKENS.onelogin)],
-  ] as const;
+type SpectroCloudAuthFake = ReturnType<typeof fakeSpectroCloudAuth>;
+
+type AppOptions = {
+  config?: JsonObject;
+  /** `null`: no `auth.spectrocloud` in the app. */
+  spectroCloudAuth?: SpectroCloudAuthFake | null;
+  features?: FrontendFeature[];
+  clusters?: Cluster[];
+};
+
+function appApis(options: AppOptions, backend: ReturnType<typeof fakeKubernetesBackend>) {
+  const errorApi = mockApis.error({ collect: true });
+  const spectroCloudAuth = options.spectroCloudAuth === undefined ? fakeSpectroCloudAuth() : options.spectroCloudAuth;
+  const apis: Array<TestApiPair<unknown>> = [
+    [fetchApiRef, backend.fetchApi],
+    errorApi,
+    ...stockAuthApis(),
+    ...(spectroCloudAuth ? [[spectroCloudAuthApiRef, spectroCloudAuth] as const] : []),
+  ];
+  // What the tests read of the errors the app posted.
+  const postedErrors: { getErrors(): Array<{ error: ErrorApiError }> } = errorApi;
+  return { apis, errorApi: postedErrors, spectroCloudAuth };
 }
 
 type ObjectsResult = ReturnType<typeof useKubernetesObjects>;
@@ -137,51 +163,43 @@ function KubernetesObjectsProbe(props: { onResult(result: ObjectsResult): void }
   return <div>{result.loading ? 'loading' : result.error ?? 'loaded'}</div>;
 }
 
-type RenderOptions = {
-  config?: JsonObject;
-  spectroCloudAuth?: ReturnType<typeof fakeSpectroCloudAuth> | null;
-  features?: FrontendFeature[];
-  clusters?: Cluster[];
-};
-
 /**
- * Boots a real app with the real Kubernetes plugin (and, unless told
- * otherwise, this module) and renders what the Kubernetes tab uses to load
- * objects for `entity`.
+ * Boots a real app with the real Kubernetes plugin and (unless told
+ * otherwise) this module, and renders what the Kubernetes tab uses to load
+ * the objects of `entity`.
  */
-export function renderKubernetesObjects(options: RenderOptions) {
+export function renderKubernetesObjects(options: AppOptions = {}) {
   const backend = fakeKubernetesBackend(options.clusters);
-  const errorApi: ErrorApi & { getErrors(): Array<{ error: Error }> } = mockApis.error({ collect: true });
+  const { apis, errorApi, spectroCloudAuth } = appApis(options, backend);
   let result: ObjectsResult | undefined;
-  const spectroCloudAuth =
-    options.spectroCloudAuth === undefined ? fakeSpectroCloudAuth() : options.spectroCloudAuth;
-  const rendered = renderInTestApp(
-    <KubernetesObjectsProbe onResult={r => { result = r; }} />,
-    {
-      features: options.features ?? [kubernetesPlugin, spectroCloudModule],
-      config: { ...baseConfig, ...options.config },
-      apis: [
-        [fetchApiRef, backend.fetchApi],
-        [errorApiRef, errorApi],
-        ...stockAuthApis(),
-        ...(spectroCloudAuth ? ([[spectroCloudAuthApiRef, spectroCloudAuth]] as const) : []),
-      ] as any,
-    },
-  );
-  return { rendered, backend, spectroCloudAuth, errorApi, getResult: () => result };
+  const rendered = renderInTestApp(<KubernetesObjectsProbe onResult={r => (result = r)} />, {
+    features: options.features ?? [kubernetesPlugin, spectroCloudModule],
+    config: { ...baseConfig, ...options.config },
+    apis,
+  });
+  return { rendered, backend, errorApi, spectroCloudAuth, getResult: () => result };
+}
+
+/** Boots a real app and returns the errors posted once it has rendered, with the app's start-up effects run. */
+export async function errorsAtAppStart(options: AppOptions = {}) {
+  const { apis, errorApi } = appApis(options, fakeKubernetesBackend(options.clusters));
+  const rendered = renderInTestApp(<div>app is up</div>, {
+    features: options.features ?? [kubernetesPlugin, spectroCloudModule],
+    config: { ...baseConfig, ...options.config },
+    apis,
+  });
+  await rendered.findByText('app is up');
+  return errorApi.getErrors().map(({ error }) => error);
 }
 
 /** Like {@link renderKubernetesObjects}, and waits until the objects load or fail. */
-export async function loadKubernetesObjects(options: RenderOptions) {
+export async function loadKubernetesObjects(options: AppOptions = {}) {
   const { getResult, ...rest } = renderKubernetesObjects(options);
   await waitFor(() => expect(getResult()).toBeDefined());
   return { result: getResult()!, ...rest };
 }
 
-/**
- * `renderTestApp`, and waits for the app's lazily loaded parts inside
- * `act`, as React asks of tests.
- */
+/** `renderTestApp`, waiting for the app's lazily loaded parts inside `act`, as React asks of tests. */
 export async function startTestApp(options: RenderTestAppOptions): Promise<TestAppRenderResult> {
   let app: TestAppRenderResult | undefined;
   await act(async () => {
@@ -190,36 +208,17 @@ export async function startTestApp(options: RenderTestAppOptions): Promise<TestA
   return app!;
 }
 
-const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-/**
- * A JWT shaped like an ID token, with the given algorithm and expiry in
- * seconds from now, issued at least an hour before it expires; its signature
- * is not checked by the module.
- */
-export function idToken(options: { alg?: string; expiresIn?: number; payload?: object } = {}): string {
-  const { alg = 'RS256', expiresIn = 3600, payload } = options;
-  const iat = Math.floor(Date.now() / 1000);
-  const exp = iat + expiresIn;
-  return [base64url({ alg, typ: 'JWT' }), base64url(payload ?? { sub: 'alice', iat: Math.min(iat, exp - 3600), exp }), 'c2lnbmF0dXJl'].join('.');
-}
-
 /**
  * Boots a real app with the Kubernetes plugin and this module, and returns
- * the Kubernetes API that pod logs and exec use (the proxy path).
+ * the Kubernetes API that pod logs use (the proxy path).
  */
-export async function startKubernetesProxy(
-  options: { config?: JsonObject; spectroCloudAuth?: ReturnType<typeof fakeSpectroCloudAuth> } = {},
-) {
-  const backend = fakeKubernetesBackend();
-  const { apis } = await startTestApp({
+export async function startKubernetesProxy(options: AppOptions = {}) {
+  const backend = fakeKubernetesBackend(options.clusters);
+  const { apis } = appApis(options, backend);
+  const app = await startTestApp({
     features: [kubernetesPlugin, spectroCloudModule],
     config: { ...baseConfig, ...options.config },
-    apis: [
-      [fetchApiRef, backend.fetchApi],
-      [spectroCloudAuthApiRef, options.spectroCloudAuth ?? fakeSpectroCloudAuth()],
-      ...stockAuthApis(),
-    ] as any,
+    apis,
   });
-  return { kubernetesApi: apis.get(kubernetesApiRef)!, backend };
+  return { kubernetesApi: app.apis.get(kubernetesApiRef)!, backend };
 }

@@ -1,0 +1,137 @@
+import { OAuth2, OAuthRequestManager } from '@backstage/core-app-api';
+import type { PendingOAuthRequest } from '@backstage/frontend-plugin-api';
+import { mockApis } from '@backstage/frontend-test-utils';
+import { guardIdTokens } from './module';
+import { SpectroCloudAuth } from './SpectroCloudAuth';
+import { idToken } from './__testUtils__/testApp';
+
+// The backend's auth routes are not running in a unit test: global fetch
+// answers for them. Its refresh endpoint answers with the given ID tokens in
+// turn (the last one again after that), or 401 where the list says so.
+function authBackend(...answers: Array<string | 401>) {
+  const refreshes: string[] = [];
+  jest.spyOn(globalThis, 'fetch').mockImplementation(async input => {
+    const url = String(input);
+    if (url.includes('/logout')) return new Response(null, { status: 200 });
+    const answer = answers[Math.min(refreshes.push(url) - 1, answers.length - 1)];
+    if (answer === 401) {
+      return new Response(JSON.stringify({ error: { name: 'AuthenticationError', message: 'Refresh failed' } }), { status: 401 });
+    }
+    return Response.json({
+      // The access token's lifetime, as the backend reports it.
+      providerInfo: { idToken: answer, accessToken: 'access', scope: 'openid profile email', expiresInSeconds: 3600 },
+      profile: { email: 'alice@example.com' },
+    });
+  });
+  return { refreshes };
+}
+
+// The real OAuth2 client of Backstage, as the opt-in extension creates it,
+// counting the sessions made and the ID tokens asked of them.
+function spectroCloudAuth() {
+  const oauthRequestApi = new OAuthRequestManager();
+  const counts = { sessions: 0, sessionGetIdTokenCalls: 0 };
+  const auth = new SpectroCloudAuth(() => {
+    counts.sessions++;
+    const session = OAuth2.create({
+      configApi: mockApis.config(),
+      discoveryApi: mockApis.discovery({ baseUrl: 'http://localhost:7007' }),
+      oauthRequestApi,
+      provider: { id: 'spectrocloud', title: 'SpectroCloud', icon: () => null },
+      defaultScopes: ['openid', 'profile', 'email'],
+    });
+    const getIdToken = session.getIdToken.bind(session);
+    session.getIdToken = options => {
+      counts.sessionGetIdTokenCalls++;
+      return getIdToken(options);
+    };
+    return session;
+  });
+  return { auth, oauthRequestApi, counts };
+}
+
+describe('the opt-in SpectroCloud auth API', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('passes a fresh ID token through, with one session', async () => {
+    const fresh = idToken();
+    const backend = authBackend(fresh);
+    const { auth, counts } = spectroCloudAuth();
+
+    await expect(auth.getIdToken()).resolves.toBe(fresh);
+    await expect(auth.getIdToken()).resolves.toBe(fresh);
+    expect([backend.refreshes.length, counts.sessions]).toEqual([1, 1]);
+  });
+
+  it("renews before the ID token's own exp, once per lifetime, though the access token is still valid", async () => {
+    const expiring = idToken({ expiresIn: 20 });
+    const fresh = idToken();
+    const backend = authBackend(expiring, fresh);
+    const { auth, counts } = spectroCloudAuth();
+
+    for (let poll = 0; poll < 6; poll++) {
+      await expect(auth.getIdToken()).resolves.toBe(fresh);
+    }
+    expect([backend.refreshes.length, counts.sessions]).toEqual([2, 2]);
+  });
+
+  it("swaps a fresh sign-in's HS256 token for the ID token a refresh returns", async () => {
+    const real = idToken();
+    const backend = authBackend(idToken({ alg: 'HS256' }), real);
+    const { auth } = spectroCloudAuth();
+
+    await expect(auth.getIdToken()).resolves.toBe(real);
+    expect(backend.refreshes).toHaveLength(2);
+  });
+
+  it('at worst, one credential request asks the auth API once, each of two sessions once, and makes one new session', async () => {
+    const backend = authBackend(idToken({ expiresIn: 10 }));
+    const { auth, counts } = spectroCloudAuth();
+    const getIdToken = jest.spyOn(auth, 'getIdToken');
+
+    const error: Error = await guardIdTokens(auth, 'spectrocloud').getIdToken().catch(e => e);
+
+    expect(error.name).toBe('SpectroCloudSessionExpiredError');
+    expect({ authApiCalls: getIdToken.mock.calls.length, ...counts, refreshes: backend.refreshes.length }).toEqual({
+      authApiCalls: 1,
+      sessions: 2,
+      sessionGetIdTokenCalls: 2,
+      refreshes: 2,
+    });
+  });
+
+  it('when renewal fails, asks the user to sign in once and refreshes no more while waiting', async () => {
+    const backend = authBackend(idToken({ expiresIn: 20 }), 401);
+    const { auth, oauthRequestApi } = spectroCloudAuth();
+    const pending: PendingOAuthRequest[][] = [];
+    const asked = new Promise<void>(resolve =>
+      oauthRequestApi.authRequest$().subscribe(requests => {
+        pending.push(requests);
+        if (requests.length) resolve();
+      }),
+    );
+
+    // The tab keeps polling while the sign-in dialog is open.
+    const polls = Array.from({ length: 5 }, () => auth.getIdToken());
+    await asked;
+    polls.push(auth.getIdToken(), auth.getIdToken());
+    const settled = Promise.allSettled(polls);
+    const open = pending[pending.length - 1];
+    expect(open.map(request => request.provider.id)).toEqual(['spectrocloud']);
+    open[0].reject();
+
+    expect((await settled).map(outcome => outcome.status === 'rejected' && outcome.reason.name)).toEqual(Array(7).fill('RejectedError'));
+    expect(backend.refreshes).toHaveLength(2);
+  });
+
+  it("forgets the renewed ID token at sign-out, so the next user's session is not served it", async () => {
+    const renewedBeforeSignOut = idToken({ payload: { sub: 'alice', exp: Math.floor(Date.now() / 1000) + 3600 } });
+    const renewedAfterSignOut = idToken({ payload: { sub: 'bob', exp: Math.floor(Date.now() / 1000) + 3600 } });
+    authBackend(idToken({ expiresIn: 20 }), renewedBeforeSignOut, idToken({ expiresIn: 20 }), renewedAfterSignOut);
+    const { auth } = spectroCloudAuth();
+
+    await expect(auth.getIdToken()).resolves.toBe(renewedBeforeSignOut);
+    await auth.signOut();
+    await expect(auth.getIdToken()).resolves.toBe(renewedAfterSignOut);
+  });
+});
