@@ -1,11 +1,13 @@
 // What the module adds to an app bundle that already has the Kubernetes
-// plugin: the same small app is bundled three times and the outputs compared.
+// plugin: the same small app is bundled with and without it, and the outputs
+// compared.
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 import { build, type Plugin } from 'esbuild';
 
-import { root } from './lib.ts';
+import { ownPackage, root } from './lib.ts';
+import type { PackedModule } from './packedModule.ts';
 
 export interface Bytes {
   raw: number;
@@ -14,28 +16,26 @@ export interface Bytes {
 
 // The app every new-frontend-system app starts from: createApp from
 // @backstage/frontend-defaults with its default app plugin, plus the
-// Kubernetes plugin. The variants only add the module.
+// Kubernetes plugin. The variant adds the module, imported by its package name.
 const app = (withModule: boolean) => `
   import { createApp } from '@backstage/frontend-defaults';
   import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
-  ${withModule ? `import spectroCloudModule from ${JSON.stringify(path.join(root, 'dist/index.esm.js'))};` : ''}
+  ${withModule ? `import spectroCloudModule from ${JSON.stringify(ownPackage.name)};` : ''}
   export default createApp({ features: [kubernetesPlugin${withModule ? ', spectroCloudModule' : ''}] }).createRoot();
 `;
 
-// Replaces the opt-in auth API's file with an empty export, so the module can
-// be measured with and without it.
+// Replaces the opt-in auth API's file of the package (an OAuth2 client of
+// @backstage/core-app-api, which an app that gets auth.spectrocloud elsewhere
+// never turns on) with an empty export, so the module is measured without it.
 const withoutOptInAuthApi: Plugin = {
   name: 'without-opt-in-auth-api',
   setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /\/spectroCloudAuthApi\.esm\.js$/ }, () => ({ path: 'spectroCloudAuthApi', namespace: 'stub' }));
-    pluginBuild.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
-      contents: 'export const spectroCloudAuthApi = undefined;',
-      loader: 'js',
-    }));
+    pluginBuild.onResolve({ filter: /\/SpectroCloudAuth\.esm\.js$/ }, () => ({ path: 'opt-in', namespace: 'stub' }));
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export const spectroCloudAuthApi = undefined;', loader: 'js' }));
   },
 };
 
-async function bundle(source: string, plugins: Plugin[] = []): Promise<Bytes> {
+async function bundle(source: string, nodePaths: string[], plugins: Plugin[] = []): Promise<Bytes> {
   const result = await build({
     stdin: { contents: source, resolveDir: root, loader: 'js' },
     bundle: true,
@@ -48,6 +48,8 @@ async function bundle(source: string, plugins: Plugin[] = []): Promise<Bytes> {
     target: 'es2022',
     outdir: path.join(root, 'bench-out'),
     write: false,
+    // The unpacked package first; its dependencies come from the repository's.
+    nodePaths,
     define: { 'process.env.NODE_ENV': '"production"' },
     loader: { '.svg': 'file', '.png': 'file', '.woff': 'file', '.woff2': 'file' },
     logLevel: 'error',
@@ -62,15 +64,11 @@ async function bundle(source: string, plugins: Plugin[] = []): Promise<Bytes> {
   return { raw, gzip };
 }
 
-export async function measureBundleSize() {
-  const baseline = await bundle(app(false));
-  const moduleOnly = await bundle(app(true), [withoutOptInAuthApi]);
-  const full = await bundle(app(true));
+/** The app's bundle without the module, and what the module adds: without and with its opt-in auth API. */
+export async function measureBundleSize({ nodePaths }: PackedModule) {
+  const baseline = await bundle(app(false), nodePaths);
+  const moduleOnly = await bundle(app(true), nodePaths, [withoutOptInAuthApi]);
+  const withOptIn = await bundle(app(true), nodePaths);
   const diff = (a: Bytes, b: Bytes): Bytes => ({ raw: a.raw - b.raw, gzip: a.gzip - b.gzip });
-  return {
-    baselineApp: baseline,
-    module: diff(moduleOnly, baseline),
-    optInAuthApi: diff(full, moduleOnly),
-    moduleWithOptInAuthApi: diff(full, baseline),
-  };
+  return { baselineApp: baseline, module: diff(moduleOnly, baseline), optInAuthApi: diff(withOptIn, moduleOnly) };
 }

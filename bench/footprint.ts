@@ -6,9 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { createTemporaryDirectory, removeTemporaryDirectory } from '../dev/stack/temporaryDirectory.ts';
+import { createTemporaryDirectory, removeTemporaryDirectory } from '../dev/lib/temporaryDirectory.ts';
 import { duplicatedPackages, type End, type NpmLock } from './ends.ts';
-import { npm, npmJson, ownPackage } from './lib.ts';
+import { npm, ownPackage } from './lib.ts';
+import type { PackedModule } from './packedModule.ts';
 
 // Backstage trees carry stale React peer ranges (@material-ui/*), which
 // Backstage apps install with legacy peer resolution. Nothing is downloaded.
@@ -61,13 +62,11 @@ function measureApp(end: End, tarball: string, scratch: string) {
   };
 }
 
-export function measureFootprint(ends: End[]) {
+export function measureFootprint(ends: End[], { tarball, tarballBytes }: PackedModule) {
   const scratch = createTemporaryDirectory('footprint');
   try {
-    const [packed] = npmJson<{ filename: string; size: number }[]>(['pack', '--pack-destination', scratch]);
-    const tarball = path.join(scratch, packed.filename);
     return {
-      tarballBytes: packed.size,
+      tarballBytes,
       apps: [...ends].reverse().map(end => measureApp(end, tarball, scratch)),
     };
   } finally {

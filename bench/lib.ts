@@ -64,22 +64,6 @@ export function requireInstall(command: string): void {
   }
 }
 
-/** `dist/` must exist before anything measures the built module. */
-export function requireBuild(command: string): void {
-  const entry = path.join(root, 'dist/index.esm.js');
-  if (!fs.existsSync(entry)) {
-    fail(`dist/ has no build of the module: run \`npm run build\` first, then \`${command}\`.`);
-  }
-  const built = fs.statSync(entry).mtimeMs;
-  const newer = fs
-    .readdirSync(path.join(root, 'src'), { recursive: true, encoding: 'utf8' })
-    .filter(file => /\.tsx?$/.test(file) && !/\.test\.|__testUtils__/.test(file))
-    .filter(file => fs.statSync(path.join(root, 'src', file)).mtimeMs > built);
-  if (newer.length) {
-    process.stderr.write(`warning: src/${newer[0]} is newer than dist/; run \`npm run build\` to measure the current code.\n`);
-  }
-}
-
 /** Renders rows (arrays of cells) as an aligned plain-text table. */
 export function table(header: string[], rows: unknown[][]): string {
   const all = [header, ...rows].map(row => row.map(String));

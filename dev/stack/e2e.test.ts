@@ -7,15 +7,16 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-import { ALICE, BOB, CLIENT_ID, COMPONENT, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, READER_GROUP } from './demo.ts';
+import { DEFAULT_CHROMIUM_PATH, clusterCard, launchBrowser, signInWithSpectroCloud } from '../lib/browser.ts';
+import { ALICE, BOB, CLIENT_ID, COMPONENT, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, READER_GROUP } from '../lib/demo.ts';
 import { readAuditLog, tokenFingerprint, type AuditRecord } from './kube-apiserver/auditLog.ts';
 import { startStack, type Stack, type StackOptions } from './stack.ts';
 
 const rootDir = path.resolve(fileURLToPath(import.meta.url), '../../..');
 const artifacts = path.join(rootDir, '.e2e-artifacts');
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const chromiumPath = process.env.CHROMIUM_PATH ?? DEFAULT_CHROMIUM_PATH;
 const SHORT_TTL_SECONDS = 15;
 // A long session: the tab stays open, with no reload, across three lifetimes
 // of ID tokens this short (the tab polls every 10 s).
@@ -34,13 +35,6 @@ if (!fs.existsSync(chromiumPath)) {
 fs.mkdirSync(artifacts, { recursive: true });
 
 const report = (scenario: string, lines: string[]) => console.log([`✓ ${scenario}`, ...lines.map(line => `    ${line}`)].join('\n'));
-
-function launchBrowser() {
-  return chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
 
 interface CapturedRequest {
   url: string;
@@ -94,18 +88,9 @@ function inBrowser(getBrowser: () => Browser, name: string, scenario: (session: 
   };
 }
 
-async function signInWithSpectroCloud(page: Page, appUrl: string, userId: string) {
-  await page.goto(appUrl);
-  const [popup] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: /sign in/i }).first().click()]);
-  await popup.locator(`button[value="${userId}"]`).click();
-  await page.getByRole('link', { name: 'Catalog' }).first().waitFor();
-}
-
 async function openKubernetesTab(page: Page, appUrl: string) {
   await page.goto(`${appUrl}/catalog/default/component/${COMPONENT}/kubernetes`);
 }
-
-const clusterCard = (page: Page, name: string) => page.getByRole('button').filter({ hasText: new RegExp(`^${name}Cluster`) });
 
 const REFRESH_PATH = '/api/auth/spectrocloud/refresh';
 const refreshCalls = (requests: CapturedRequest[], from = 0) => requests.slice(from).filter(request => request.url.includes(REFRESH_PATH)).length;
@@ -165,7 +150,7 @@ function stackAndBrowser(options: StackOptions) {
   const running: { stack?: Stack; browser?: Browser } = {};
   before(async () => {
     running.stack = await startStack(options);
-    running.browser = await launchBrowser();
+    running.browser = await launchBrowser(chromiumPath);
   });
   after(async () => {
     await running.browser?.close();
@@ -253,7 +238,7 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
       await dialog.getByRole('button', { name: /reject all/i }).click();
       // The Kubernetes tab folds the error into a warning panel.
       await page.getByText('There was a problem retrieving Kubernetes objects').click();
-      const message = page.getByText(/SpectroCloud sign-in is required/).first();
+      const message = page.getByText(/SpectroCloudSignInRequiredError/).first();
       await message.waitFor();
       await page.waitForTimeout(500); // let the panel finish expanding for the screenshot
       await page.screenshot({ path: path.join(artifacts, '3b-sign-in-dismissed.png'), fullPage: true });
@@ -440,7 +425,7 @@ describe('an expired SpectroCloud ID token with the published backend auth modul
         const seconds = LONG_SESSION_LIFETIMES * LONG_SESSION_TTL_SECONDS + 5;
         const { prompts } = await keepTabOpen(page, seconds, async () => {
           if (whileWaiting.length === 0) await page.screenshot({ path: path.join(artifacts, '8a-sign-in-dialog-at-expiry.png'), fullPage: true });
-          for (const text of await page.getByText(/SpectroCloud session has expired|SpectroCloud sign-in/).allTextContents()) {
+          for (const text of await page.getByText(/SpectroCloud\w*Error/).allTextContents()) {
             messagesAtExpiry.add(text.trim().slice(0, 140));
           }
           const callsBefore = refreshCalls(requests);

@@ -7,9 +7,9 @@ import { after, before, describe, test } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 
 import { BrowserlessClient, OFFLINE_SCOPES, requestTokens, signInWithAuthorizationCode, type SignInChoice } from './browserlessClient.ts';
-import { ALICE, BOB, CLIENT_ID, DEFAULT_BACKEND_PORT, DEMO_USERS, spectroCloudRedirectUri } from './demo.ts';
+import { ALICE, BOB, CLIENT_ID, DEFAULT_BACKEND_PORT, DEMO_USERS, spectroCloudRedirectUri } from '../lib/demo.ts';
 import { startIssuer, type StartedIssuer } from './issuer.ts';
-import { HOST } from './loopback.ts';
+import { HOST } from '../lib/loopback.ts';
 
 const REDIRECT_URI = spectroCloudRedirectUri(`http://${HOST}:${DEFAULT_BACKEND_PORT}`);
 const CLIENT = { client_id: CLIENT_ID, client_secret: `secret-${randomUUID()}`, redirect_uri: REDIRECT_URI };

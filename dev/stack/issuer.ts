@@ -13,8 +13,8 @@ import http from 'node:http';
 import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
-import type { DemoUser } from './demo.ts';
-import { HOST, closeServer, listen } from './loopback.ts';
+import type { DemoUser } from '../lib/demo.ts';
+import { HOST, closeServer, listen } from '../lib/loopback.ts';
 
 export interface IssuerClient {
   client_id: string;

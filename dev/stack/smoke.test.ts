@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 
 import { BrowserlessClient, type BackstageSession } from './browserlessClient.ts';
-import { ALICE, BOB, CLIENT_ID, COMPONENT, READER_GROUP } from './demo.ts';
+import { ALICE, BOB, CLIENT_ID, COMPONENT, READER_GROUP } from '../lib/demo.ts';
 import { readAuditLog, tokenFingerprint } from './kube-apiserver/auditLog.ts';
 import { SERVICE_ACCOUNT_USER } from './kube-apiserver/authentication.ts';
 import { startStack, type Stack } from './stack.ts';

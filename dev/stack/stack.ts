@@ -2,38 +2,25 @@
 // Palette, two Kubernetes API stand-ins, the Backstage backend and the
 // development app. npm start (start.ts), the smoke test and the browser test
 // start it through startStack().
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import type { BackstageSession } from './browserlessClient.ts';
-import {
-  CLIENT_ID,
-  COMPONENT,
-  DEFAULT_APP_PORT,
-  DEFAULT_BACKEND_PORT,
-  DEMO_USERS,
-} from './demo.ts';
+import { waitForCatalog } from '../lib/catalog.ts';
+import { CLIENT_ID, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT } from '../lib/demo.ts';
+import { PieceError } from '../lib/errors.ts';
+import { HOST } from '../lib/loopback.ts';
+import { assertPortFree, spawnLogged, stopProcess, waitForHttp } from '../lib/processes.ts';
+import { createTemporaryDirectory, removeTemporaryDirectory, stopOnInterrupt } from '../lib/temporaryDirectory.ts';
 import { stackInstallProblem } from './install.ts';
 import type { StartedIssuer } from './issuer.ts';
-import { HOST } from './loopback.ts';
-import { StandInError, startStandIns } from './standIns.ts';
-import { createTemporaryDirectory, removeTemporaryDirectory, stopOnInterrupt } from './temporaryDirectory.ts';
+import { startStandIns } from './standIns.ts';
 
 const stackDir = path.dirname(fileURLToPath(import.meta.url));
 const devDir = path.dirname(stackDir);
 const rootDir = path.dirname(devDir);
 export const LOCAL_CONFIG_PATH = path.join(devDir, 'app-config.local.yaml');
-
-/** A failure of one piece of the stack, named so the user knows where to look. */
-export class StackError extends Error {
-  constructor(piece: string, reason: string) {
-    super(`${piece} failed: ${reason}`);
-  }
-}
 
 /**
  * The backend auth modules that can serve the provider id `spectrocloud`:
@@ -54,7 +41,7 @@ export function authBackendFrom(variable: string | undefined, real: boolean): Au
     return real && !/^\s*metadataUrl:/m.test(realConfig) ? 'published' : 'oidc';
   }
   if (!(AUTH_BACKENDS as readonly string[]).includes(variable)) {
-    throw new StackError('config', `SPECTROCLOUD_AUTH_BACKEND is "${variable}"; use one of ${AUTH_BACKENDS.join(', ')}`);
+    throw new PieceError('config', `SPECTROCLOUD_AUTH_BACKEND is "${variable}"; use one of ${AUTH_BACKENDS.join(', ')}`);
   }
   return variable as AuthBackend;
 }
@@ -91,7 +78,7 @@ export interface Stack {
 
 /**
  * Starts the stack. Resolves when every piece answers; on any failure stops
- * what it started and rejects with a StackError naming the piece. Its
+ * what it started and rejects with a PieceError naming the piece. Its
  * temporary directory goes when it stops, also on Ctrl-C.
  */
 export async function startStack({
@@ -106,9 +93,9 @@ export async function startStack({
   log = () => {},
 }: StackOptions = {}): Promise<Stack> {
   const installProblem = stackInstallProblem();
-  if (installProblem) throw new StackError('install', installProblem);
+  if (installProblem) throw new PieceError('install', installProblem);
   if (!fs.existsSync(path.join(rootDir, 'node_modules/@backstage/cli'))) {
-    throw new StackError('install', 'the module has no node_modules: run `npm ci` first');
+    throw new PieceError('install', 'the module has no node_modules: run `npm ci` first');
   }
   await assertPortFree(backendPort, 'backend', 'BACKEND_PORT');
   if (frontend) await assertPortFree(appPort, 'app', 'APP_PORT');
@@ -140,8 +127,6 @@ export async function startStack({
         auditLogPath,
         log,
         issuerOptions: { idTokenTtlSeconds, accessTokenTtlSeconds, paletteRefreshToken },
-      }).catch(error => {
-        throw error instanceof StandInError ? new StackError(error.piece, error.message) : error;
       });
       stoppers.push(() => standIns.close());
       const { issuer: startedIssuer, clientSecret, clusters } = standIns;
@@ -187,7 +172,7 @@ export async function startStack({
     const backend = spawnLogged(process.execPath, ['--import', 'tsx', path.join(stackDir, 'backend.ts'), ...configArgs], {
       cwd: stackDir,
       logFile: backendLog,
-      env: { NODE_ENV: 'development', SPECTROCLOUD_AUTH_BACKEND: authBackend },
+      env: { ...process.env, NODE_ENV: 'development', SPECTROCLOUD_AUTH_BACKEND: authBackend },
     });
     stoppers.push(() => stopProcess(backend));
     await waitForHttp(`${backendUrl}/.backstage/health/v1/readiness`, { piece: 'backend', child: backend, timeoutMs: 180_000, logFile: backendLog });
@@ -198,7 +183,7 @@ export async function startStack({
       const app = spawnLogged(process.execPath, [path.join(rootDir, 'node_modules/@backstage/cli/bin/backstage-cli'), 'package', 'start', ...configArgs], {
         cwd: rootDir,
         logFile: appLog,
-        env: { BROWSER: 'none' },
+        env: { ...process.env, BROWSER: 'none' },
       });
       stoppers.push(() => stopProcess(app));
       await waitForHttp(appUrl, { piece: 'app', child: app, timeoutMs: 300_000, logFile: appLog });
@@ -207,103 +192,6 @@ export async function startStack({
     return { appUrl, backendUrl, authBackend, issuer, auditLogPath, backendLog, workDir, stop };
   } catch (error) {
     await stop();
-    throw error instanceof StackError ? error : new StackError('stack', (error as Error).message);
+    throw error instanceof PieceError ? error : new PieceError('stack', (error as Error).message);
   }
-}
-
-function assertPortFree(port: number, piece: string, variable: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new StackError(piece, `port ${port} on ${HOST} is not free (${error.code}); stop what uses it or set ${variable}`)),
-    );
-    server.listen(port, HOST, () => server.close(() => resolve()));
-  });
-}
-
-/** Calls `ready` every 500 ms until it returns true; false after the deadline. */
-async function poll(ready: () => Promise<boolean>, { timeoutMs, beforeEach = () => {} }: { timeoutMs: number; beforeEach?: () => void }) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    beforeEach();
-    if (await ready().catch(() => false)) return true;
-    await new Promise(resolve => setTimeout(resolve, 500));
-  }
-  return false;
-}
-
-async function waitForHttp(url: string, { piece, child, timeoutMs, logFile }: { piece: string; child: ChildProcess; timeoutMs: number; logFile: string }) {
-  const ready = await poll(async () => (await fetch(url)).ok, {
-    timeoutMs,
-    beforeEach: () => {
-      if (child.exitCode !== null) {
-        throw new StackError(piece, `exited with code ${child.exitCode} before it was ready; last log lines:\n${tail(logFile)}`);
-      }
-    },
-  });
-  if (!ready) {
-    throw new StackError(piece, `not ready at ${url} after ${timeoutMs / 1000} s; last log lines:\n${tail(logFile)}`);
-  }
-}
-
-// Sign-in resolves users from the catalog, so the stack is ready only once
-// the catalog has read dev/catalog.yaml. A guest token is enough to ask.
-async function waitForCatalog(backendUrl: string, { timeoutMs, logFile }: { timeoutMs: number; logFile: string }) {
-  let token: string | undefined;
-  const entityRefs = [...DEMO_USERS.map(user => `user:default/${user.id}`), `component:default/${COMPONENT}`];
-  const ready = await poll(
-    async () => {
-      if (!token) {
-        const guest = await fetch(`${backendUrl}/api/auth/guest/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest' } });
-        token = ((await guest.json()) as BackstageSession).backstageIdentity.token;
-      }
-      const response = await fetch(`${backendUrl}/api/catalog/entities/by-refs`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ entityRefs }),
-      });
-      const { items } = (await response.json()) as { items: unknown[] };
-      return items.every(Boolean);
-    },
-    { timeoutMs },
-  );
-  if (!ready) {
-    throw new StackError('catalog', `dev/catalog.yaml was not loaded after ${timeoutMs / 1000} s; last log lines:\n${tail(logFile)}`);
-  }
-}
-
-function tail(file: string, lines = 20) {
-  if (!fs.existsSync(file)) return '(no log)';
-  return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-function spawnLogged(command: string, args: string[], { cwd, logFile, env }: { cwd: string; logFile: string; env: Record<string, string> }) {
-  const out = fs.openSync(logFile, 'a');
-  // A process group of its own, so stopping it also stops its children.
-  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', out, out], detached: true });
-  fs.closeSync(out);
-  return child;
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise(resolve => {
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, 5000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    try {
-      process.kill(-child.pid!, 'SIGTERM');
-    } catch {
-      clearTimeout(timer);
-      resolve();
-    }
-  });
 }

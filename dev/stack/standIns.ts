@@ -3,21 +3,12 @@
 // secrets made now. npm start (stack.ts) and the adoption test start them here.
 import { randomBytes } from 'node:crypto';
 
-import { CLIENT_ID, COMPONENT, DEMO_USERS, READER_GROUP, spectroCloudRedirectUri } from './demo.ts';
+import { PieceError } from '../lib/errors.ts';
+import { CLIENT_ID, COMPONENT, DEMO_USERS, READER_GROUP, spectroCloudRedirectUri } from '../lib/demo.ts';
 import { startIssuer, type IssuerOptions, type StartedIssuer } from './issuer.ts';
 import { SERVICE_ACCOUNT_USER } from './kube-apiserver/authentication.ts';
 import { demoFixtures } from './kube-apiserver/resourceStore.ts';
 import { startKubeApiServer } from './kube-apiserver/server.ts';
-
-/** A stand-in that did not start, named so the user knows which. */
-export class StandInError extends Error {
-  constructor(
-    readonly piece: string,
-    reason: string,
-  ) {
-    super(reason);
-  }
-}
 
 export interface StandIns {
   issuer: StartedIssuer;
@@ -52,7 +43,7 @@ export async function startStandIns({
       ...issuerOptions,
       log,
     }).catch(error => {
-      throw new StandInError('issuer', error.message);
+      throw new PieceError('issuer', error.message);
     });
     closers.push(() => issuer.close());
 
@@ -74,7 +65,7 @@ export async function startStandIns({
     const clusters: Record<string, unknown>[] = [];
     for (const { config, ...standIn } of standIns) {
       const server = await startKubeApiServer({ ...standIn, fixtures: demoFixtures(COMPONENT), auditLogPath, log }).catch(error => {
-        throw new StandInError(`Kubernetes stand-in ${standIn.name}`, error.message);
+        throw new PieceError(`Kubernetes stand-in ${standIn.name}`, error.message);
       });
       closers.push(() => server.close());
       clusters.push({ name: standIn.name, url: server.url, ...config, skipTLSVerify: true, skipMetricsLookup: true });

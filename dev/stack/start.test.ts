@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { COMPONENT, DEMO_USERS } from './demo.ts';
+import { COMPONENT, DEMO_USERS } from '../lib/demo.ts';
 
 // Ports of their own, so this can run beside the other browser tests.
 const APP_PORT = 3100;

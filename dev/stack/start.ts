@@ -2,7 +2,7 @@
 // piece and removes its temporary directory (KEEP_TEMP=1 keeps it).
 import fs from 'node:fs';
 
-import { COMPONENT, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, DEMO_USERS } from './demo.ts';
+import { COMPONENT, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, DEMO_USERS } from '../lib/demo.ts';
 import { LOCAL_CONFIG_PATH, authBackendFrom, startStack } from './stack.ts';
 
 const startedAt = Date.now();

@@ -11,10 +11,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
 
 import { signInWithAuthorizationCode } from '../browserlessClient.ts';
-import { ALICE, BOB, CLIENT_ID, COMPONENT, DEFAULT_BACKEND_PORT, READER_GROUP, spectroCloudRedirectUri, type DemoUser } from '../demo.ts';
+import { ALICE, BOB, CLIENT_ID, COMPONENT, DEFAULT_BACKEND_PORT, READER_GROUP, spectroCloudRedirectUri, type DemoUser } from '../../lib/demo.ts';
 import { startIssuer, type StartedIssuer } from '../issuer.ts';
-import { HOST } from '../loopback.ts';
-import { createTemporaryDirectory, removeTemporaryDirectory } from '../temporaryDirectory.ts';
+import { HOST } from '../../lib/loopback.ts';
+import { createTemporaryDirectory, removeTemporaryDirectory } from '../../lib/temporaryDirectory.ts';
 import type { AuditRecord } from './auditLog.ts';
 import { SERVICE_ACCOUNT_USER } from './authentication.ts';
 import { demoFixtures, parseLabelSelector } from './resourceStore.ts';

@@ -9,7 +9,7 @@
 // echoed or written.
 import http from 'node:http';
 
-import { HOST, closeServer, listen } from '../loopback.ts';
+import { HOST, closeServer, listen } from '../../lib/loopback.ts';
 import { redactPath, tokenFacts, writeAuditRecord } from './auditLog.ts';
 import { bearerToken, createAuthenticator, type OidcTrust } from './authentication.ts';
 import { authorize, resourceName, type Binding } from './rbacAuthorization.ts';

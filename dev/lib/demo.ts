@@ -1,7 +1,7 @@
 // The names the development environment is built from: its demo users, the
 // OAuth client Backstage signs in with, the example component and the ports.
-// npm start, the stand-ins' tests, the smoke test and the browser test all
-// read them from here.
+// npm start, the stand-ins and their tests, the browser tests and the
+// adoption test all read them from here.
 
 export const CLIENT_ID = 'backstage-dev';
 

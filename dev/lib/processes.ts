@@ -1,23 +1,25 @@
-// Child processes of the adoption test: each runs in a process group of its
-// own with its output in a log file, and every group still running is
-// stopped when the test ends, however it ends.
+// Child processes of the development stack and the adoption test: each runs
+// in a process group of its own with its output in a log file, and every
+// group still running is stopped when the program is interrupted.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 
-import { stopOnInterrupt } from '../stack/temporaryDirectory.ts';
-
-/** A step's failure, with what to look at. */
-export class AdoptionError extends Error {}
+import { PieceError } from './errors.ts';
+import { HOST } from './loopback.ts';
+import { stopOnInterrupt } from './temporaryDirectory.ts';
 
 const running = new Set<ChildProcess>();
 
-/** Stops every process group this test started; also runs on Ctrl-C. */
-export const stopAllProcesses = stopOnInterrupt(async () => {
+/** Stops every process group started here that still runs. */
+export async function stopAllProcesses(): Promise<void> {
   await Promise.all([...running].map(stopProcess));
-});
+}
+stopOnInterrupt(stopAllProcesses);
 
 export interface SpawnOptions {
   cwd: string;
+  /** The whole environment of the child. */
   env: NodeJS.ProcessEnv;
   logFile: string;
 }
@@ -25,6 +27,7 @@ export interface SpawnOptions {
 export function spawnLogged(command: string, args: string[], { cwd, env, logFile }: SpawnOptions): ChildProcess {
   const out = fs.openSync(logFile, 'a');
   fs.writeSync(out, `\n$ ${[command, ...args].join(' ')}   (in ${cwd})\n`);
+  // A process group of its own, so stopping it also stops its children.
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', out, out], detached: true });
   fs.closeSync(out);
   running.add(child);
@@ -44,10 +47,11 @@ export async function run(command: string, args: string[], options: SpawnOptions
   clearTimeout(timer);
   if (code !== 0) {
     const how = signal ? `was stopped (${signal}${signal === 'SIGTERM' ? `, over ${timeoutMs / 1000} s` : ''})` : `exited with ${code}`;
-    throw new AdoptionError(`\`${[command, ...args].join(' ')}\` ${how}; last lines of ${options.logFile}:\n${tail(options.logFile)}`);
+    throw new PieceError(`\`${[command, ...args].join(' ')}\``, `${how}; last lines of ${options.logFile}:\n${tail(options.logFile)}`);
   }
 }
 
+/** SIGTERM to the child's group, SIGKILL after 5 s or once its leader is gone. */
 export function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise(resolve => {
@@ -70,6 +74,28 @@ export function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Fails, naming `variable` to move it, when `port` on the loopback address is taken. */
+export function assertPortFree(port: number, piece: string, variable: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new PieceError(piece, `port ${port} on ${HOST} is not free (${error.code}); stop what uses it or set ${variable}`)),
+    );
+    server.listen(port, HOST, () => server.close(() => resolve()));
+  });
+}
+
+/** Calls `ready` every 500 ms until it returns true; false after the deadline. */
+export async function poll(ready: () => Promise<boolean>, { timeoutMs, beforeEach = () => {} }: { timeoutMs: number; beforeEach?: () => void }): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    beforeEach();
+    if (await ready().catch(() => false)) return true;
+    await new Promise(resolve => setTimeout(resolve, 500));
+  }
+  return false;
+}
+
 /**
  * Polls `url` until it answers 2xx; fails early when `child` exits or its log
  * shows `failedWhen` (a process that failed to start may still be running).
@@ -77,23 +103,20 @@ export function stopProcess(child: ChildProcess): Promise<void> {
 export async function waitForHttp(
   url: string,
   { piece, child, timeoutMs, logFile, failedWhen }: { piece: string; child: ChildProcess; timeoutMs: number; logFile: string; failedWhen?: RegExp },
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new AdoptionError(`${piece} exited (${child.exitCode ?? child.signalCode}) before it answered at ${url}; last lines of ${logFile}:\n${tail(logFile)}`);
-    }
-    const failure = failedWhen && fs.readFileSync(logFile, 'utf8').match(failedWhen);
-    if (failure) {
-      throw new AdoptionError(`${piece} failed to start: ${failure[0]}; see ${logFile}`);
-    }
-    const ok = await fetch(url, { signal: AbortSignal.timeout(5000) })
-      .then(response => response.ok)
-      .catch(() => false);
-    if (ok) return;
-    await new Promise(resolve => setTimeout(resolve, 1000));
+): Promise<void> {
+  const ready = await poll(async () => (await fetch(url, { signal: AbortSignal.timeout(5000) })).ok, {
+    timeoutMs,
+    beforeEach: () => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new PieceError(piece, `exited (${child.exitCode ?? child.signalCode}) before it answered at ${url}; last lines of ${logFile}:\n${tail(logFile)}`);
+      }
+      const failure = failedWhen && fs.readFileSync(logFile, 'utf8').match(failedWhen);
+      if (failure) throw new PieceError(piece, `${failure[0]}; see ${logFile}`);
+    },
+  });
+  if (!ready) {
+    throw new PieceError(piece, `did not answer at ${url} within ${timeoutMs / 1000} s; last lines of ${logFile}:\n${tail(logFile)}`);
   }
-  throw new AdoptionError(`${piece} did not answer at ${url} within ${timeoutMs / 1000} s; last lines of ${logFile}:\n${tail(logFile)}`);
 }
 
 export function tail(file: string, lines = 25): string {

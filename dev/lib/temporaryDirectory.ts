@@ -3,7 +3,7 @@
 // what was registered with stopOnInterrupt (servers, child processes) is
 // stopped first. KEEP_TEMP=1 keeps the directories for debugging.
 //
-// Used by npm start, test:stack, e2e and the benchmarks.
+// Used by npm start, test:stack, e2e, the adoption test and the benchmarks.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

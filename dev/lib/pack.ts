@@ -1,0 +1,118 @@
+// The package as a publisher ships it: `npm pack` in a clean checkout, whose
+// prepack builds dist/ afresh. CI packs once (dev/lib/packOnce.ts) and hands
+// the tarball to every step that installs or measures the package through
+// SPECTROCLOUD_PACKAGE_TARBALL; run alone, each of them packs for itself.
+// Plain TypeScript without import.meta or top-level await, so that jest can
+// load it as well as tsx.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import { PieceError } from './errors.ts';
+
+export const TARBALL_VARIABLE = 'SPECTROCLOUD_PACKAGE_TARBALL';
+
+const execFileAsync = promisify(execFile);
+
+export interface PackedPackage {
+  tarball: string;
+  /** The tarball's files, without the leading `package/`. */
+  files: string[];
+}
+
+export interface PackEvidence extends PackedPackage {
+  /** `git status` of the checkout before and after the pack: a pack changes nothing. */
+  statusBefore: string;
+  statusAfter: string;
+}
+
+async function run(command: string, args: string[], cwd: string, logFile?: string): Promise<string> {
+  if (logFile) fs.appendFileSync(logFile, `\n$ ${[command, ...args].join(' ')}   (in ${cwd})\n`);
+  try {
+    const { stdout, stderr } = await execFileAsync(command, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (logFile) fs.appendFileSync(logFile, stdout + stderr);
+    return stdout;
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    if (logFile) fs.appendFileSync(logFile, stdout + stderr);
+    throw new PieceError(`\`${[command, ...args].join(' ')}\``, `${(error as Error).message.split('\n')[0]}\n${`${stdout}${stderr}`.trimEnd().split('\n').slice(-25).join('\n')}`);
+  }
+}
+
+/** The files of a package tarball, as `npm pack` lists them. */
+export async function tarballFiles(tarball: string): Promise<string[]> {
+  return (await run('tar', ['-tzf', tarball], path.dirname(tarball)))
+    .split('\n')
+    .filter(Boolean)
+    .map(file => file.replace(/^package\//, ''));
+}
+
+/**
+ * Packs the repository at `repoDir` in a clean checkout below `dir`: a clone
+ * of HEAD (`from: 'HEAD'`, what a publisher of the last commit ships), or of
+ * the working tree's tracked and not-ignored files (`from: 'working tree'`,
+ * the default, what the change at hand would ship). The checkout shares the
+ * repository's node_modules (not in git), which saves an install of minutes.
+ * A stale build planted in its dist/ proves that the pack builds afresh;
+ * a tarball that ships it, or a pack that changes the checkout, fails.
+ */
+export async function packCleanCheckout({
+  repoDir,
+  dir,
+  from = 'working tree',
+  logFile,
+}: {
+  repoDir: string;
+  dir: string;
+  from?: 'HEAD' | 'working tree';
+  logFile?: string;
+}): Promise<PackEvidence> {
+  const checkout = path.join(dir, 'checkout');
+  if (from === 'HEAD') {
+    await run('git', ['clone', '--quiet', '--no-hardlinks', repoDir, checkout], dir, logFile);
+  } else {
+    await run('git', ['clone', '--quiet', '--no-checkout', repoDir, checkout], dir, logFile);
+    const files = (await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], repoDir))
+      .split('\0')
+      .filter(file => file && fs.existsSync(path.join(repoDir, file)));
+    for (const file of files) {
+      fs.mkdirSync(path.dirname(path.join(checkout, file)), { recursive: true });
+      fs.copyFileSync(path.join(repoDir, file), path.join(checkout, file));
+    }
+  }
+  fs.symlinkSync(path.join(repoDir, 'node_modules'), path.join(checkout, 'node_modules'), 'dir');
+  fs.appendFileSync(path.join(checkout, '.git/info/exclude'), 'node_modules\n');
+  fs.mkdirSync(path.join(checkout, 'dist'), { recursive: true });
+  fs.writeFileSync(path.join(checkout, 'dist/index.esm.js'), 'export const stale = true;\n');
+  fs.writeFileSync(path.join(checkout, 'dist/removedFile.esm.js'), 'export {};\n');
+
+  const status = () => run('git', ['status', '--porcelain', '--untracked-files=all'], checkout);
+  const statusBefore = await status();
+  const packDir = path.join(dir, 'packed');
+  fs.mkdirSync(packDir, { recursive: true });
+  const [packed] = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', packDir], checkout, logFile)) as { filename: string }[];
+  const statusAfter = await status();
+  const tarball = path.join(packDir, packed.filename);
+  const files = await tarballFiles(tarball);
+
+  const shipped = files.includes('dist/index.esm.js') ? (await run('tar', ['-xzOf', tarball, 'package/dist/index.esm.js'], packDir)) : '';
+  if (!shipped || shipped.includes('export const stale') || files.includes('dist/removedFile.esm.js')) {
+    throw new PieceError('pack', `the package packed from a clean checkout ships no fresh build (its files: ${files.join(', ')}): \`npm pack\` did not build it`);
+  }
+  return { tarball, files, statusBefore, statusAfter };
+}
+
+/**
+ * The tarball named by SPECTROCLOUD_PACKAGE_TARBALL, or else one packed now
+ * by packCleanCheckout.
+ */
+export async function packageTarball(options: Parameters<typeof packCleanCheckout>[0]): Promise<PackedPackage & { fromVariable: boolean }> {
+  const given = process.env[TARBALL_VARIABLE];
+  if (given) {
+    if (!fs.existsSync(given)) throw new PieceError('pack', `${TARBALL_VARIABLE} names ${given}, which does not exist`);
+    return { tarball: path.resolve(given), files: await tarballFiles(given), fromVariable: true };
+  }
+  const { tarball, files } = await packCleanCheckout(options);
+  return { tarball, files, fromVariable: false };
+}
