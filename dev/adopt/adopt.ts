@@ -1,6 +1,7 @@
 // npm run test:adopt: the whole path of a new user, for real. A Backstage app
 // is generated with @backstage/create-app on Node 22, the module packed from a
-// clean clone of HEAD is installed into it, app and backend are wired by the
+// clean clone of HEAD (or the tarball SPECTROCLOUD_PACKAGE_TARBALL names) is
+// installed into it, app and backend are wired by the
 // README's own snippets, and the app runs against the dev stack's SpectroCloud
 // issuer and Kubernetes API stand-ins. In headless Chromium alice sees
 // palette-dev's pods and bob gets a 403; then again with the stock auth
@@ -9,24 +10,30 @@
 //   CREATE_APP_VERSION=latest   generate with the newest create-app
 //   APP_PORT, BACKEND_PORT      the generated app's ports (3300, 7300)
 //   CHROMIUM_PATH               default /usr/bin/chromium
+//   SPECTROCLOUD_PACKAGE_TARBALL  install this tarball instead of packing
 //   KEEP_TEMP=1                 keep the scratch directory (app, logs)
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { stringify } from 'yaml';
 
-import { ALICE, BOB, COMPONENT } from '../stack/demo.ts';
+import { DEFAULT_CHROMIUM_PATH, launchBrowser } from '../lib/browser.ts';
+import { waitForCatalog } from '../lib/catalog.ts';
+import { ALICE, BOB } from '../lib/demo.ts';
+import { PieceError } from '../lib/errors.ts';
+import { HOST } from '../lib/loopback.ts';
+import { packageTarball } from '../lib/pack.ts';
+import { assertPortFree, run, stopAllProcesses } from '../lib/processes.ts';
+import { readDocumentSnippets, snippet } from '../lib/snippets.ts';
+import { createTemporaryDirectory, removeTemporaryDirectory } from '../lib/temporaryDirectory.ts';
 import { stackInstallProblem } from '../stack/install.ts';
-import { HOST } from '../stack/loopback.ts';
-import { createTemporaryDirectory, removeTemporaryDirectory } from '../stack/temporaryDirectory.ts';
-import { deniedUserGets403, launchBrowser, permittedUserSeesPods } from './browserChecks.ts';
-import { addBeforeBackendStart, createBackstageApp, packCleanClone, pinSignalsBackendToTemplate, runCommandSnippet, startWorkspacePackage, type RunningPiece } from './generatedApp.ts';
-import { AdoptionError, run, stopAllProcesses } from './processes.ts';
-import { addToAppConfig, fileSnippet, readSnippets, snippet } from './readme.ts';
 import { startStandIns, type StandIns } from '../stack/standIns.ts';
+import { deniedUserGets403, permittedUserSeesPods } from './browserChecks.ts';
+import { addBeforeBackendStart, createBackstageApp, pinSignalsBackendToTemplate, runCommandSnippet, startWorkspacePackage, type RunningPiece } from './generatedApp.ts';
+import { addToAppConfig, fileSnippet } from './readme.ts';
 import { Steps } from './steps.ts';
 import { installToolchain } from './toolchain.ts';
 
@@ -41,7 +48,7 @@ const packageName = JSON.parse(fs.readFileSync(path.join(repoDir, 'package.json'
 const createAppVersion = process.env.CREATE_APP_VERSION || PINNED_CREATE_APP_VERSION;
 const appPort = Number(process.env.APP_PORT || 3300);
 const backendPort = Number(process.env.BACKEND_PORT || 7300);
-const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const chromiumPath = process.env.CHROMIUM_PATH || DEFAULT_CHROMIUM_PATH;
 const appUrl = `http://${HOST}:${appPort}`;
 const backendUrl = `http://${HOST}:${backendPort}`;
 
@@ -65,8 +72,10 @@ async function main() {
     steps.note(`Node ${toolchain.nodeVersion}`);
     const { env } = toolchain;
 
-    const { tarball, files } = await steps.run('pack the module from a clean clone of HEAD', () => packCleanClone({ repoDir, dir: scratch, logFile: log('pack') }));
-    steps.note(`${path.basename(tarball)}: ${files.length} files`);
+    const { tarball, files, fromVariable } = await steps.run('pack the module from a clean clone of HEAD', () =>
+      packageTarball({ repoDir, dir: scratch, from: 'HEAD', logFile: log('pack') }),
+    );
+    steps.note(`${path.basename(tarball)}: ${files.length} files${fromVariable ? ' (SPECTROCLOUD_PACKAGE_TARBALL, packed once for this CI run)' : ''}`);
 
     const appDir = await steps.run(`generate an app with @backstage/create-app@${createAppResolved}`, () =>
       createBackstageApp({ version: createAppResolved, dir: scratch, env, logFile: log('create-app') }),
@@ -84,7 +93,7 @@ async function main() {
     );
     if (pinned) steps.note(pinned);
 
-    const snippets = readSnippets(path.join(repoDir, 'README.md'));
+    const snippets = readDocumentSnippets(repoDir);
     const appConfig = path.join(appDir, 'app-config.yaml');
     await steps.run('README "The app": install-yarn, app-config, sign-in-page, sign-in-page-app', async () => {
       // The package is not on the registry from here: its tarball stands in for its name.
@@ -97,10 +106,12 @@ async function main() {
       fs.writeFileSync(patch, `${snippet(snippets, 'sign-in-page-app')}\n`);
       await run('git', ['apply', '--recount', patch], { cwd: appDir, env, logFile: log('install') });
     });
-    await steps.run('README "The backend": backend-install, backend-index, backend-config', async () => {
-      await runCommandSnippet(snippet(snippets, 'backend-install'), { cwd: appDir, env, logFile: log('install') });
-      addBeforeBackendStart(path.join(appDir, 'packages/backend/src/index.ts'), snippet(snippets, 'backend-index'));
-      addToAppConfig(appConfig, snippet(snippets, 'backend-config'));
+    await steps.run('README "The backend": backend-oidc-install, backend-oidc-module, backend-oidc-index, backend-oidc-config', async () => {
+      await runCommandSnippet(snippet(snippets, 'backend-oidc-install'), { cwd: appDir, env, logFile: log('install') });
+      const authModule = fileSnippet(snippets, 'backend-oidc-module');
+      fs.writeFileSync(path.join(appDir, authModule.file), `${authModule.code}\n`);
+      addBeforeBackendStart(path.join(appDir, 'packages/backend/src/index.ts'), snippet(snippets, 'backend-oidc-index'));
+      addToAppConfig(appConfig, snippet(snippets, 'backend-oidc-config'));
     });
     await steps.run("type-check the app (yarn tsc)", () => run('yarn', ['tsc'], { cwd: appDir, env, logFile: log('tsc') }));
 
@@ -120,7 +131,7 @@ async function main() {
         timeoutMs: 5 * 60_000,
         failedWhen: /Backend startup failed[^\n]*(\n[^\n]*){0,2}/,
       });
-      await waitForCatalog(log('backend'));
+      await waitForCatalog(backendUrl, { timeoutMs: 2 * 60_000, logFile: log('backend') });
       return piece;
     });
     let app = await steps.run("start the app's frontend", () => startApp(appDir, appEnv, log('app')));
@@ -158,42 +169,38 @@ async function main() {
 /** Fails fast, before minutes of installing, on what would fail later. */
 async function checkPrerequisites(): Promise<{ registry: string; createAppResolved: string }> {
   if (!fs.existsSync(chromiumPath)) {
-    throw new AdoptionError(`no Chromium at ${chromiumPath}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH`);
+    throw new PieceError('prerequisites', `no Chromium at ${chromiumPath}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH`);
   }
   const stackProblem = stackInstallProblem();
-  if (stackProblem) throw new AdoptionError(stackProblem);
+  if (stackProblem) throw new PieceError('prerequisites', stackProblem);
   if (!fs.existsSync(path.join(repoDir, 'node_modules/@backstage/cli'))) {
-    throw new AdoptionError('the module has no node_modules: run `npm ci` first');
+    throw new PieceError('prerequisites', 'the module has no node_modules: run `npm ci` first');
   }
-  await assertPortFree(appPort, 'APP_PORT');
-  await assertPortFree(backendPort, 'BACKEND_PORT');
+  await assertPortFree(appPort, 'app', 'APP_PORT');
+  await assertPortFree(backendPort, 'backend', 'BACKEND_PORT');
   const registry = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim();
   try {
     const versions = execFileSync('npm', ['view', '--fetch-retries=0', `@backstage/create-app@${createAppVersion}`, 'version'], { encoding: 'utf8', stdio: 'pipe', timeout: 60_000 });
     const createAppResolved = versions.trim().split('\n').pop()!.replace(/^.* '?([^' ]+)'?$/, '$1');
-    if (!createAppResolved) throw new AdoptionError(`the npm registry ${registry} has no @backstage/create-app@${createAppVersion}`);
+    if (!createAppResolved) throw new PieceError('prerequisites', `the npm registry ${registry} has no @backstage/create-app@${createAppVersion}`);
     return { registry, createAppResolved };
   } catch (error) {
-    if (error instanceof AdoptionError) throw error;
+    if (error instanceof PieceError) throw error;
     const reason = ((error as { stderr?: string }).stderr || (error as Error).message).trim().split('\n').slice(0, 3).join(' ');
-    throw new AdoptionError(`the npm registry ${registry} does not answer for @backstage/create-app@${createAppVersion}: ${reason}`);
+    throw new PieceError('prerequisites', `the npm registry ${registry} does not answer for @backstage/create-app@${createAppVersion}: ${reason}`);
   }
 }
 
-function assertPortFree(port: number, variable: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new AdoptionError(`port ${port} on ${HOST} is taken (${error.code}): stop what uses it or set ${variable}`)),
-    );
-    server.listen(port, HOST, () => server.close(() => resolve()));
-  });
-}
-
-/** The variables the README's backend-config reads, pointing at the issuer stand-in. */
+/** The variables the README's backend-oidc-config reads, pointing at the issuer stand-in; the session secret is made anew. */
 function spectroCloudVariables(standIns: StandIns): Record<string, string> {
   const [, url, tenant] = /^(.*)\/v1\/oidc\/tenant\/([^/]+)$/.exec(standIns.issuer.issuer) ?? [];
-  return { SPECTROCLOUD_CLIENT_ID: standIns.clientId, SPECTROCLOUD_CLIENT_SECRET: standIns.clientSecret, SPECTROCLOUD_URL: url, SPECTROCLOUD_TENANT: tenant };
+  return {
+    SPECTROCLOUD_CLIENT_ID: standIns.clientId,
+    SPECTROCLOUD_CLIENT_SECRET: standIns.clientSecret,
+    SPECTROCLOUD_URL: url,
+    SPECTROCLOUD_TENANT: tenant,
+    AUTH_SESSION_SECRET: randomBytes(32).toString('base64url'),
+  };
 }
 
 /**
@@ -221,33 +228,10 @@ function startApp(appDir: string, env: NodeJS.ProcessEnv, logFile: string): Prom
   return startWorkspacePackage('app', { appDir, env, logFile, readyUrl: appUrl, timeoutMs: 6 * 60_000 });
 }
 
-// Sign-in resolves users from the catalog, so the backend is ready for the
-// browser only once the catalog holds the demo users. A guest token may ask.
-async function waitForCatalog(logFile: string) {
-  const entityRefs = [ALICE, BOB].map(user => `user:default/${user.id}`).concat(`component:default/${COMPONENT}`);
-  const deadline = Date.now() + 2 * 60_000;
-  while (Date.now() < deadline) {
-    const found = await (async () => {
-      const guest = await fetch(`${backendUrl}/api/auth/guest/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest' } });
-      const { backstageIdentity } = (await guest.json()) as { backstageIdentity: { token: string } };
-      const response = await fetch(`${backendUrl}/api/catalog/entities/by-refs`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${backstageIdentity.token}` },
-        body: JSON.stringify({ entityRefs }),
-      });
-      const { items } = (await response.json()) as { items: unknown[] };
-      return items.every(Boolean);
-    })().catch(() => false);
-    if (found) return;
-    await new Promise(resolve => setTimeout(resolve, 1000));
-  }
-  throw new AdoptionError(`the catalog did not load dev/catalog.yaml (${entityRefs.join(', ')}) within 2 minutes; see ${logFile}`);
-}
-
 main().then(
   () => process.exit(0),
   error => {
-    process.stderr.write(`\n${steps.summary()}\n\ntest:adopt failed: ${error instanceof AdoptionError ? error.message : (error as Error).stack}\n`);
+    process.stderr.write(`\n${steps.summary()}\n\ntest:adopt failed: ${error instanceof PieceError ? error.message : (error as Error).stack}\n`);
     process.exit(1);
   },
 );

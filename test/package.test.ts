@@ -1,0 +1,112 @@
+/**
+ * @jest-environment node
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { packageTarball } from '../dev/lib/pack';
+import { readDocumentSnippets, snippet } from '../dev/lib/snippets';
+import { projectRoot } from './projectRoot';
+
+const ownPackage = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8'));
+
+const run = (command: string, args: string[], cwd: string) =>
+  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+// The tarball CI packed once from a clean clone (SPECTROCLOUD_PACKAGE_TARBALL),
+// or one packed now from a clean checkout of this working tree; either way
+// dev/lib/pack.ts has checked that the pack built dist/ afresh.
+describe('the packed package', () => {
+  let scratch: string;
+  let files: string[];
+  let installed: string;
+  let packed: {
+    dependencies: Record<string, string>;
+    peerDependencies: Record<string, string>;
+    exports: Record<string, unknown>;
+  };
+  let tarball: string;
+
+  beforeAll(async () => {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'spectrocloud-pack-'));
+    ({ tarball, files } = await packageTarball({ repoDir: projectRoot, dir: scratch }));
+    installed = path.join(scratch, 'installed');
+    fs.mkdirSync(installed);
+    run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1'], scratch);
+    packed = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8'));
+  }, 300_000);
+
+  afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+  it('holds the built module, its types, the config schema, docs and license, and nothing else', () => {
+    expect(files).toEqual(
+      expect.arrayContaining(['CHANGELOG.md', 'LICENSE', 'README.md', 'config.schema.json', 'package.json', 'dist/index.esm.js', 'dist/index.d.ts']),
+    );
+    const unexpected = files.filter(
+      f => !/^(dist\/[\w.]+\.(esm\.js|esm\.js\.map|d\.ts)|CHANGELOG\.md|LICENSE|README\.md|config\.d\.ts|config\.schema\.json|package\.json)$/.test(f),
+    );
+    expect(unexpected).toEqual([]);
+  });
+
+  it('points its entry points at dist and declares what Backstage needs to discover it', () => {
+    expect(packed).toMatchObject({
+      license: 'Apache-2.0',
+      main: 'dist/index.esm.js',
+      types: 'dist/index.d.ts',
+      // The CLI's prepack compiles config.d.ts into JSON schema for consumers.
+      configSchema: 'config.schema.json',
+      backstage: { role: 'frontend-plugin-module', pluginId: 'kubernetes', pluginPackage: '@backstage/plugin-kubernetes' },
+    });
+    expect(packed.exports['.']).toMatchObject({ import: './dist/index.esm.js', types: './dist/index.d.ts' });
+  });
+
+  it('depends on exactly the packages its code imports', () => {
+    const imported = new Set<string>();
+    for (const file of files.filter(f => f.endsWith('.esm.js'))) {
+      const code = fs.readFileSync(path.join(installed, file), 'utf8');
+      for (const [, specifier] of code.matchAll(/\bfrom\s+['"]([^'".][^'"]*)['"]/g)) {
+        imported.add(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
+      }
+    }
+    expect(Object.keys(packed.dependencies).sort()).toEqual([...imported].filter(name => !(name in packed.peerDependencies)).sort());
+    // Peers are what the app must share with the module: only React.
+    expect(Object.keys(packed.peerDependencies)).toEqual(['react']);
+  });
+
+  it('declares the token-provider name for the frontend, with its rule', () => {
+    const schema = JSON.parse(fs.readFileSync(path.join(installed, 'config.schema.json'), 'utf8'));
+    const setting = schema.schemas?.[0]?.value ?? schema;
+    const name = setting.properties.kubernetes.properties.spectroCloudAuth.properties.tokenProviderName;
+    expect(name.visibility).toBe('frontend');
+    const rule = new RegExp(name.pattern);
+    expect(['spectrocloud', 'palette-prod', 'palette.eu'].filter(v => rule.test(v))).toHaveLength(3);
+    expect(['', 'okta', 'a b', 'a:b', 'Palette'].filter(v => rule.test(v))).toEqual([]);
+  });
+
+  it("installs into an npm app with the README's install command", () => {
+    const [npm, command, ...args] = snippet(readDocumentSnippets(projectRoot), 'install').trim().split(/\s+/);
+    expect([npm, command, ...args]).toEqual(['npm', 'install', ownPackage.name]);
+    const app = path.join(scratch, 'npm-app');
+    fs.mkdirSync(app);
+    fs.writeFileSync(
+      path.join(app, 'package.json'),
+      JSON.stringify({
+        name: 'npm-app',
+        private: true,
+        dependencies: {
+          '@backstage/frontend-defaults': ownPackage.devDependencies['@backstage/frontend-defaults'],
+          '@backstage/plugin-kubernetes': ownPackage.devDependencies['@backstage/plugin-kubernetes'],
+          react: '^18.3.1',
+          'react-dom': '^18.3.1',
+          'react-router-dom': '^6.30.2',
+        },
+      }),
+    );
+    // The package is not published from here, so its tarball stands in for
+    // its name; npm resolves everything else from the registry.
+    const output = run('npm', [command, ...args.map(arg => (arg === ownPackage.name ? tarball : arg)), '--dry-run', '--no-audit', '--no-fund'], app);
+    expect(output).toMatch(/added \d+ packages/);
+  }, 300_000);
+});
