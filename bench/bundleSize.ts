@@ -35,9 +35,9 @@ const withoutOptInAuthApi: Plugin = {
   },
 };
 
-async function bundle(source: string, nodePaths: string[], plugins: Plugin[] = []): Promise<Bytes> {
+async function bundle(source: string, { resolveDir, nodePaths }: PackedModule, plugins: Plugin[] = []): Promise<Bytes> {
   const result = await build({
-    stdin: { contents: source, resolveDir: root, loader: 'js' },
+    stdin: { contents: source, resolveDir, loader: 'js' },
     bundle: true,
     // As an app build does: minified, lazy-loaded parts in their own chunks,
     // all of which are counted.
@@ -65,10 +65,10 @@ async function bundle(source: string, nodePaths: string[], plugins: Plugin[] = [
 }
 
 /** The app's bundle without the module, and what the module adds: without and with its opt-in auth API. */
-export async function measureBundleSize({ nodePaths }: PackedModule) {
-  const baseline = await bundle(app(false), nodePaths);
-  const moduleOnly = await bundle(app(true), nodePaths, [withoutOptInAuthApi]);
-  const withOptIn = await bundle(app(true), nodePaths);
+export async function measureBundleSize(packed: PackedModule) {
+  const baseline = await bundle(app(false), packed);
+  const moduleOnly = await bundle(app(true), packed, [withoutOptInAuthApi]);
+  const withOptIn = await bundle(app(true), packed);
   const diff = (a: Bytes, b: Bytes): Bytes => ({ raw: a.raw - b.raw, gzip: a.gzip - b.gzip });
   return { baselineApp: baseline, module: diff(moduleOnly, baseline), optInAuthApi: diff(withOptIn, moduleOnly) };
 }

@@ -13,6 +13,12 @@ import { ownPackage, root } from './lib.ts';
 export interface PackedModule {
   tarball: string;
   tarballBytes: number;
+  /**
+   * Where a bundle's entry resolves from: outside the repository, so the
+   * package's name finds the unpacked tarball, not the repository's own
+   * package (whose exports point at src/).
+   */
+  resolveDir: string;
   /** Where esbuild looks for packages: the unpacked module first, then the repository's. */
   nodePaths: string[];
   remove: () => void;
@@ -28,6 +34,7 @@ export async function preparePackedModule(): Promise<PackedModule> {
     return {
       tarball,
       tarballBytes: fs.statSync(tarball).size,
+      resolveDir: scratch,
       nodePaths: [path.join(scratch, 'node_modules'), path.join(root, 'node_modules')],
       remove: () => removeTemporaryDirectory(scratch),
     };

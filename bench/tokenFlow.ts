@@ -42,12 +42,12 @@ interface Pieces {
   spectroCloudModule: FrontendModule;
 }
 
-async function loadPieces({ nodePaths }: PackedModule): Promise<Pieces> {
+async function loadPieces({ resolveDir, nodePaths }: PackedModule): Promise<Pieces> {
   const dir = createTemporaryDirectory('tokenflow');
   try {
     const outfile = path.join(dir, 'pieces.mjs');
     await build({
-      stdin: { contents: entry, resolveDir: root, loader: 'js' },
+      stdin: { contents: entry, resolveDir, loader: 'js' },
       bundle: true,
       platform: 'node',
       format: 'esm',

@@ -11,25 +11,25 @@ const error = (name: string, message: string) => new SpectroCloudAuthError(name,
 const forClusters = (provider: string) => `for oidcTokenProvider '${provider}'`;
 
 export const signInRequired = (provider: string, cause: unknown) =>
-  error('SpectroCloudSignInRequiredError', `SpectroCloud sign-in ${forClusters(provider)} did not complete (${cause instanceof Error ? cause.name : 'no reason given'}). Sign in with SpectroCloud and try again.`);
+  error('SpectroCloudSignInRequiredError', `SpectroCloud sign-in ${forClusters(provider)} did not complete (${cause instanceof Error ? cause.name : 'no reason given'}). Sign in and try again.`);
 
 export const idTokenMissing = (provider: string) =>
-  error('SpectroCloudIdTokenMissingError', `SpectroCloud sign-in gave no ID token ${forClusters(provider)}. Request the 'openid' scope and sign in again.`);
+  error('SpectroCloudIdTokenMissingError', `SpectroCloud gave no ID token ${forClusters(provider)}. Request the 'openid' scope.`);
 
 export const notAnIdToken = (provider: string, alg: string) =>
-  error('SpectroCloudTokenNotAnIdTokenError', `SpectroCloud gave a ${alg} token ${forClusters(provider)}, which Kubernetes refuses. Reload the page, or use a backend that returns Palette's ID token.`);
+  error('SpectroCloudTokenNotAnIdTokenError', `SpectroCloud gave a ${alg} token ${forClusters(provider)}, which Kubernetes refuses. Reload, or use a backend that returns Palette's ID token.`);
 
 export const sessionExpired = (provider: string, expiresAt: Date) =>
-  error('SpectroCloudSessionExpiredError', `The SpectroCloud ID token ${forClusters(provider)} is valid until ${expiresAt.toISOString()} (browser clock: ${new Date().toISOString()}). Sign in with SpectroCloud again.`);
+  error('SpectroCloudSessionExpiredError', `The SpectroCloud ID token ${forClusters(provider)} is valid until ${expiresAt.toISOString()} (browser clock: ${new Date().toISOString()}). Sign in again.`);
 
 export const invalidTokenProviderName = (name: string, suggestion?: string) =>
   error('SpectroCloudTokenProviderNameError', `kubernetes.spectroCloudAuth.tokenProviderName '${name}' must be a lowercase header token, not a stock provider. ${suggestion ? `Use '${suggestion}' there and as the clusters' oidcTokenProvider.` : 'Choose another name.'}`);
 
 export const missingSpectroCloudAuthApi = () =>
-  error('MissingSpectroCloudAuthApiError', 'No auth.spectrocloud API is registered. Enable api:kubernetes/spectrocloud-auth in app.extensions, or install a plugin that provides it.');
+  error('MissingSpectroCloudAuthApiError', 'No auth.spectrocloud API is registered. Enable api:kubernetes/spectrocloud-auth, or install a plugin that provides it.');
 
 export const missingKubernetesAuthProviders = () =>
   error('MissingKubernetesAuthProvidersError', 'App-config disables api:kubernetes/auth-providers and api:kubernetes/spectrocloud-auth-providers. Enable the latter.');
 
 export const kubernetesAuthProvidersOverridden = (extensionIds: string[]) =>
-  error('KubernetesAuthProvidersOverriddenError', `${extensionIds.join(' and ')} also provides the Kubernetes auth providers API. Disable it with app.extensions: [{ ${extensionIds[0]}: false }].`);
+  error('KubernetesAuthProvidersOverriddenError', `${extensionIds.join(' and ')} also provides the Kubernetes auth providers API. Disable it: app.extensions: [{ ${extensionIds[0]}: false }].`);

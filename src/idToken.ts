@@ -20,11 +20,7 @@ const decode = (segment: string) => JSON.parse(atob(segment.replace(/-/g, '+').r
  * it never verifies, or an `exp` too close. A token that is no readable JWT
  * passes: the signature stays the cluster's to check.
  */
-export function idTokenProblem(
-  token: string,
-  margin: ExpiryMargin,
-  now = Date.now(),
-): IdTokenProblem | undefined {
+export function idTokenProblem(token: string, margin: ExpiryMargin): IdTokenProblem | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   let alg: unknown;
@@ -40,5 +36,5 @@ export function idTokenProblem(
   if (typeof exp !== 'number') return undefined;
   const lifetime = typeof iat === 'number' ? Math.max(0, exp - iat) : Infinity;
   const marginSeconds = Math.min(margin.seconds, lifetime * margin.lifetimeShare);
-  return exp - now / 1000 < marginSeconds ? { expiresAt: new Date(exp * 1000) } : undefined;
+  return exp - Date.now() / 1000 < marginSeconds ? { expiresAt: new Date(exp * 1000) } : undefined;
 }

@@ -4,8 +4,7 @@
 // installed into it, app and backend are wired by the
 // README's own snippets, and the app runs against the dev stack's SpectroCloud
 // issuer and Kubernetes API stand-ins. In headless Chromium alice sees
-// palette-dev's pods and bob gets a 403; then again with the stock auth
-// providers extension disabled.
+// palette-dev's pods and bob gets a 403.
 //
 //   CREATE_APP_VERSION=latest   generate with the newest create-app
 //   APP_PORT, BACKEND_PORT      the generated app's ports (3300, 7300)
@@ -134,27 +133,17 @@ async function main() {
       await waitForCatalog(backendUrl, { timeoutMs: 2 * 60_000, logFile: log('backend') });
       return piece;
     });
-    let app = await steps.run("start the app's frontend", () => startApp(appDir, appEnv, log('app')));
+    const app = await steps.run("start the app's frontend", () => startApp(appDir, appEnv, log('app')));
     browser = await launchBrowser(chromiumPath);
 
-    const signInAsAliceAndBob = async (round: 'stock' | 'disabled') => {
-      const label = round === 'stock' ? '' : ', auth-providers disabled';
-      const alice = await steps.run(`Chromium: ${ALICE.id} signs in with SpectroCloud and sees palette-dev's pods${label}`, () =>
-        permittedUserSeesPods(browser!, { appUrl, auditLogPath, artifactsDir: artifacts, name: `${round}-${ALICE.id}` }),
-      );
-      alice.lines.forEach(line => steps.note(line));
-      const bob = await steps.run(`Chromium: ${BOB.id} is denied on palette-dev (403)${label}`, () =>
-        deniedUserGets403(browser!, { appUrl, auditLogPath, artifactsDir: artifacts, name: `${round}-${BOB.id}` }),
-      );
-      bob.lines.forEach(line => steps.note(line));
-    };
-    await signInAsAliceAndBob('stock');
-    await steps.run('README disable-stock: app-config disables api:kubernetes/auth-providers; restart the frontend', async () => {
-      addToAppConfig(appConfig, snippet(snippets, 'disable-stock'));
-      await app.stop();
-      app = await startApp(appDir, appEnv, log('app'));
-    });
-    await signInAsAliceAndBob('disabled');
+    const alice = await steps.run(`Chromium: ${ALICE.id} signs in with SpectroCloud and sees palette-dev's pods`, () =>
+      permittedUserSeesPods(browser!, { appUrl, auditLogPath, artifactsDir: artifacts, name: ALICE.id }),
+    );
+    alice.lines.forEach(line => steps.note(line));
+    const bob = await steps.run(`Chromium: ${BOB.id} is denied on palette-dev (403)`, () =>
+      deniedUserGets403(browser!, { appUrl, auditLogPath, artifactsDir: artifacts, name: BOB.id }),
+    );
+    bob.lines.forEach(line => steps.note(line));
     await app.stop();
     await backend.stop();
     process.stdout.write(`\n${steps.summary()}\n\ntest:adopt passed: create-app ${createAppResolved} (Backstage ${backstageVersion}), Node ${toolchain.nodeVersion}\n`);

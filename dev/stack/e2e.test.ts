@@ -17,7 +17,8 @@ import { startStack, type Stack, type StackOptions } from './stack.ts';
 const rootDir = path.resolve(fileURLToPath(import.meta.url), '../../..');
 const artifacts = path.join(rootDir, '.e2e-artifacts');
 const chromiumPath = process.env.CHROMIUM_PATH ?? DEFAULT_CHROMIUM_PATH;
-const SHORT_TTL_SECONDS = 15;
+// Long enough for a sign-in on a loaded machine to leave a sendable token.
+const SHORT_TTL_SECONDS = 30;
 // A long session: the tab stays open, with no reload, across three lifetimes
 // of ID tokens this short (the tab polls every 10 s).
 const LONG_SESSION_TTL_SECONDS = 20;
@@ -90,6 +91,25 @@ function inBrowser(getBrowser: () => Browser, name: string, scenario: (session: 
 
 async function openKubernetesTab(page: Page, appUrl: string) {
   await page.goto(`${appUrl}/catalog/default/component/${COMPONENT}/kubernetes`);
+}
+
+/**
+ * Alice with palette-dev's pods on the tab, at the start of a long session:
+ * where the audit log and the captured requests stand, and how long to keep
+ * the tab open.
+ */
+async function startLongSession(page: Page, stack: Stack, requests: CapturedRequest[]) {
+  await signInAndOpenTab(page, stack, ALICE.id);
+  await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
+  return { mark: readAuditLog(stack.auditLogPath).length, refreshMark: requests.length, seconds: LONG_SESSION_LIFETIMES * LONG_SESSION_TTL_SECONDS + 5 };
+}
+
+/** Signs `userId` in and opens the Kubernetes tab; returns the audit log's length before, to read what the tab caused. */
+async function signInAndOpenTab(page: Page, stack: Stack, userId: string): Promise<number> {
+  const mark = readAuditLog(stack.auditLogPath).length;
+  await signInWithSpectroCloud(page, stack.appUrl, userId);
+  await openKubernetesTab(page, stack.appUrl);
+  return mark;
 }
 
 const REFRESH_PATH = '/api/auth/spectrocloud/refresh';
@@ -172,9 +192,7 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
   it(
     "1. the permitted user sees the OIDC cluster's pods as themselves",
     inBrowser(() => env.browser, 'scenario-1', async ({ page }) => {
-      const mark = readAuditLog(env.stack.auditLogPath).length;
-      await signInWithSpectroCloud(page, env.stack.appUrl, ALICE.id);
-      await openKubernetesTab(page, env.stack.appUrl);
+      const mark = await signInAndOpenTab(page, env.stack, ALICE.id);
       await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
       await page.screenshot({ path: path.join(artifacts, '1-permitted-user.png'), fullPage: true });
 
@@ -200,9 +218,7 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
   it(
     '2. the user without a binding is denied on the OIDC cluster; the service-account cluster still shows',
     inBrowser(() => env.browser, 'scenario-2', async ({ page }) => {
-      const mark = readAuditLog(env.stack.auditLogPath).length;
-      await signInWithSpectroCloud(page, env.stack.appUrl, BOB.id);
-      await openKubernetesTab(page, env.stack.appUrl);
+      const mark = await signInAndOpenTab(page, env.stack, BOB.id);
       await clusterCard(page, 'shared-sa').getByText('2 pods').waitFor();
       await clusterCard(page, 'palette-dev').getByText('0 pods').waitFor();
       // The Kubernetes tab folds cluster errors into a warning panel.
@@ -253,8 +269,7 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
   it(
     "5. the token goes only to the backend's Kubernetes routes, never into a URL or the console",
     inBrowser(() => env.browser, 'scenario-5', async ({ page, requests, consoleLines, idTokens }) => {
-      await signInWithSpectroCloud(page, env.stack.appUrl, ALICE.id);
-      await openKubernetesTab(page, env.stack.appUrl);
+      await signInAndOpenTab(page, env.stack, ALICE.id);
       await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
       await page.screenshot({ path: path.join(artifacts, '5-token-isolation.png'), fullPage: true });
 
@@ -285,9 +300,7 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
   it(
     '6. pod logs reach the OIDC cluster through the proxy as the user',
     inBrowser(() => env.browser, 'scenario-6', async ({ page }) => {
-      const mark = readAuditLog(env.stack.auditLogPath).length;
-      await signInWithSpectroCloud(page, env.stack.appUrl, ALICE.id);
-      await openKubernetesTab(page, env.stack.appUrl);
+      const mark = await signInAndOpenTab(page, env.stack, ALICE.id);
       await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
       await clusterCard(page, 'palette-dev').click();
       // The summary's text opens drawers; its chevron expands the pods table.
@@ -320,12 +333,7 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
     inBrowser(() => env.browser, 'scenario-7', async ({ page, requests, idTokens }) => {
       env.stack.issuer!.setTokenLifetime(LONG_SESSION_TTL_SECONDS);
       try {
-        await signInWithSpectroCloud(page, env.stack.appUrl, ALICE.id);
-        await openKubernetesTab(page, env.stack.appUrl);
-        await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
-        const mark = readAuditLog(env.stack.auditLogPath).length;
-        const refreshMark = requests.length;
-        const seconds = LONG_SESSION_LIFETIMES * LONG_SESSION_TTL_SECONDS + 5;
+        const { mark, refreshMark, seconds } = await startLongSession(page, env.stack, requests);
         const { prompts, podsMissing } = await keepTabOpen(page, seconds);
         await page.screenshot({ path: path.join(artifacts, '7a-long-session-renewed.png'), fullPage: true });
 
@@ -388,8 +396,7 @@ describe('an expired SpectroCloud ID token with the published backend auth modul
   it(
     '4. after expiry and a reload the user is asked to sign in again (the published backend auth module cannot refresh)',
     inBrowser(() => env.browser, 'scenario-4', async ({ page, idTokens }) => {
-      await signInWithSpectroCloud(page, env.stack.appUrl, ALICE.id);
-      await openKubernetesTab(page, env.stack.appUrl);
+      await signInAndOpenTab(page, env.stack, ALICE.id);
       await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
       await page.waitForTimeout((SHORT_TTL_SECONDS + 3) * 1000);
       await page.reload();
@@ -413,16 +420,11 @@ describe('an expired SpectroCloud ID token with the published backend auth modul
     inBrowser(() => env.browser, 'scenario-8', async ({ page, requests }) => {
       env.stack.issuer!.setTokenLifetime(LONG_SESSION_TTL_SECONDS);
       try {
-        await signInWithSpectroCloud(page, env.stack.appUrl, ALICE.id);
-        await openKubernetesTab(page, env.stack.appUrl);
-        await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
-        const mark = readAuditLog(env.stack.auditLogPath).length;
-        const refreshMark = requests.length;
+        const { mark, refreshMark, seconds } = await startLongSession(page, env.stack, requests);
         // Refresh calls while the dialog waits for the user: bounded, no loop.
         const whileWaiting: number[] = [];
         // What the tab's (collapsed) warning panel says behind the dialog.
         const messagesAtExpiry = new Set<string>();
-        const seconds = LONG_SESSION_LIFETIMES * LONG_SESSION_TTL_SECONDS + 5;
         const { prompts } = await keepTabOpen(page, seconds, async () => {
           if (whileWaiting.length === 0) await page.screenshot({ path: path.join(artifacts, '8a-sign-in-dialog-at-expiry.png'), fullPage: true });
           for (const text of await page.getByText(/SpectroCloud\w*Error/).allTextContents()) {
@@ -459,9 +461,7 @@ describe('an expired SpectroCloud ID token with the published backend auth modul
     inBrowser(() => env.browser, 'scenario-9', async ({ page }) => {
       env.stack.issuer!.answerLikePalette(true);
       try {
-        const mark = readAuditLog(env.stack.auditLogPath).length;
-        await signInWithSpectroCloud(page, env.stack.appUrl, ALICE.id);
-        await openKubernetesTab(page, env.stack.appUrl);
+        const mark = await signInAndOpenTab(page, env.stack, ALICE.id);
         await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
         await page.screenshot({ path: path.join(artifacts, '9-palette-refresh-token.png'), fullPage: true });
 
