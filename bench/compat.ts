@@ -77,6 +77,9 @@ function prepareScratch(end: End, harness: boolean) {
     filter: file => !SKIPPED_TESTS.includes(path.basename(file)),
   });
   fs.copyFileSync(path.join(root, 'config.d.ts'), path.join(dir, 'config.d.ts'));
+  // The tests' JWT builder, shared with the bench.
+  fs.mkdirSync(path.join(dir, 'dev/lib'), { recursive: true });
+  fs.copyFileSync(path.join(root, 'dev/lib/jwt.ts'), path.join(dir, 'dev/lib/jwt.ts'));
 
   const dependencies: Record<string, string> = {};
   const devDependencies = Object.fromEntries(TEST_LIBS.map(lib => [lib, ownPackage.devDependencies[lib]]));

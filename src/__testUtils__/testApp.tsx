@@ -22,6 +22,7 @@ import { kubernetesApiRef, useKubernetesObjects } from '@backstage/plugin-kubern
 import type { Entity } from '@backstage/catalog-model';
 import type { JsonObject } from '@backstage/types';
 import { act, waitFor } from '@testing-library/react';
+import { unsignedJwt } from '../../dev/lib/jwt';
 import spectroCloudModule from '../index';
 import { spectroCloudAuthApiRef } from '../spectroCloudAuthApiRef';
 
@@ -35,8 +36,6 @@ export const entity: Entity = {
   spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
 };
 
-const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
 /**
  * A JWT shaped like an ID token, with the given algorithm and expiry in
  * seconds from now, issued an hour before it expires (or now, if that is
@@ -47,7 +46,7 @@ export function idToken(options: { alg?: string; expiresIn?: number; lifetime?: 
   const now = Math.floor(Date.now() / 1000);
   const exp = now + expiresIn;
   const claims = payload ?? { sub: 'alice', iat: Math.min(now, exp - lifetime), exp };
-  return [base64url({ alg, typ: 'JWT' }), base64url(claims), 'c2lnbmF0dXJl'].join('.');
+  return unsignedJwt(claims, { alg });
 }
 
 export const SPECTROCLOUD_TOKEN = idToken({ expiresIn: 86_400 });
