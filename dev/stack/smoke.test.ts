@@ -9,6 +9,7 @@ import { ALICE, BOB, CLIENT_ID, COMPONENT, READER_GROUP } from '../lib/demo.ts';
 import { readAuditLog, tokenFingerprint } from './kube-apiserver/auditLog.ts';
 import { SERVICE_ACCOUNT_USER } from './kube-apiserver/authentication.ts';
 import { startStack, type Stack } from './stack.ts';
+import { SIGN_IN_MESSAGE, TOKEN_PROVIDERS_PATH } from '../../backend/src/module.ts';
 
 const entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -40,12 +41,12 @@ describe('the development stack', { timeout: 240_000 }, () => {
     await stack?.stop();
   });
 
-  const objectsFor = async (userId: string) => {
+  const objectsFor = async (userId: string, idToken = sessions[userId].providerInfo.idToken) => {
     const session = sessions[userId];
     const response = await fetch(`${stack.backendUrl}/api/kubernetes/services/${COMPONENT}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${session.backstageIdentity.token}` },
-      body: JSON.stringify({ entity, auth: { oidc: { spectrocloud: session.providerInfo.idToken } } }),
+      body: JSON.stringify({ entity, auth: { oidc: { spectrocloud: idToken } } }),
     });
     assert.equal(response.status, 200);
     const { items } = (await response.json()) as { items: ClusterObjects[] };
@@ -127,6 +128,34 @@ describe('the development stack', { timeout: 240_000 }, () => {
       .at(-1);
     assert.equal(last?.user, ALICE.email);
     assert.equal(last?.tokenFingerprint, tokenFingerprint(sessions.alice.providerInfo.idToken));
+  });
+
+  describe("with this repository's Kubernetes backend module", () => {
+    const paletteDevLines = () => readAuditLog(stack.auditLogPath).filter(line => line.cluster === 'palette-dev').length;
+
+    it('shows the other clusters to a request without the SpectroCloud token, and sends palette-dev no request', async () => {
+      const linesBefore = paletteDevLines();
+      const clusters = await objectsFor(ALICE.id, '');
+      assert.equal(pods(clusters['shared-sa']).length, 2);
+      assert.deepEqual(clusters['palette-dev'].errors, [{ errorType: 'FETCH_ERROR', message: SIGN_IN_MESSAGE }]);
+      assert.equal(paletteDevLines(), linesBefore);
+    });
+
+    it('keeps the proxy behind pod logs strict: no token, no request', async () => {
+      const linesBefore = paletteDevLines();
+      const response = await fetch(`${stack.backendUrl}/api/kubernetes/proxy/api/v1/namespaces/default/pods`, {
+        headers: { authorization: `Bearer ${sessions.alice.backstageIdentity.token}`, 'backstage-kubernetes-cluster': 'palette-dev' },
+      });
+      assert.ok(response.status >= 400, `status ${response.status}`);
+      assert.equal(paletteDevLines(), linesBefore);
+    });
+
+    it('tells the frontend module which token providers it serves', async () => {
+      const response = await fetch(`${stack.backendUrl}/api/kubernetes${TOKEN_PROVIDERS_PATH}`, {
+        headers: { authorization: `Bearer ${sessions.alice.backstageIdentity.token}` },
+      });
+      assert.deepEqual(await response.json(), { tokenProviders: ['spectrocloud'] });
+    });
   });
 
   it('never writes token text to the audit log or the backend log', () => {

@@ -56,6 +56,8 @@ export interface StackOptions {
   accessTokenTtlSeconds?: number;
   /** Which backend auth module serves `spectrocloud`; default `oidc`. */
   authBackend?: AuthBackend;
+  /** Run the stock Kubernetes backend without this repository's backend module. */
+  stockKubernetesBackend?: boolean;
   /** The issuer stand-in answers like Palette, with an HS256 JWT as refresh_token. */
   paletteRefreshToken?: boolean;
   /** Use dev/app-config.local.yaml (a real tenant and clusters) instead of stand-ins. */
@@ -88,6 +90,7 @@ export async function startStack({
   idTokenTtlSeconds = 3600,
   accessTokenTtlSeconds,
   authBackend = 'oidc',
+  stockKubernetesBackend = false,
   paletteRefreshToken = false,
   real = false,
   log = () => {},
@@ -172,7 +175,12 @@ export async function startStack({
     const backend = spawnLogged(process.execPath, ['--import', 'tsx', path.join(stackDir, 'backend.ts'), ...configArgs], {
       cwd: stackDir,
       logFile: backendLog,
-      env: { ...process.env, NODE_ENV: 'development', SPECTROCLOUD_AUTH_BACKEND: authBackend },
+      env: {
+        ...process.env,
+        NODE_ENV: 'development',
+        SPECTROCLOUD_AUTH_BACKEND: authBackend,
+        SPECTROCLOUD_KUBERNETES_BACKEND: stockKubernetesBackend ? 'stock' : 'module',
+      },
     });
     stoppers.push(() => stopProcess(backend));
     await waitForHttp(`${backendUrl}/.backstage/health/v1/readiness`, { piece: 'backend', child: backend, timeoutMs: 180_000, logFile: backendLog });

@@ -14,6 +14,7 @@ try {
     backendPort: Number(process.env.BACKEND_PORT ?? DEFAULT_BACKEND_PORT),
     idTokenTtlSeconds: Number(process.env.ID_TOKEN_TTL_SECONDS ?? 3600),
     authBackend,
+    stockKubernetesBackend: process.env.SPECTROCLOUD_KUBERNETES_BACKEND === 'stock',
     paletteRefreshToken: process.env.PALETTE_REFRESH_TOKEN === '1',
     real,
     log: console.log,
@@ -32,6 +33,7 @@ try {
     console.log('Using dev/app-config.local.yaml: a real SpectroCloud tenant and real clusters.');
   }
   console.log(`Backend auth module for spectrocloud: ${stack.authBackend} (SPECTROCLOUD_AUTH_BACKEND=oidc|published)`);
+  console.log(`Kubernetes backend: ${process.env.SPECTROCLOUD_KUBERNETES_BACKEND === 'stock' ? 'stock, alone' : 'with the backend module'} (SPECTROCLOUD_KUBERNETES_BACKEND=module|stock)`);
   console.log(`Logs:      ${stack.workDir} (removed on stop; KEEP_TEMP=1 keeps it)\nPress Ctrl-C to stop.`);
 } catch (error) {
   console.error(`\n✖ ${(error as Error).message}`);
