@@ -13,6 +13,9 @@ const forClusters = (provider: string) => `for oidcTokenProvider '${provider}'`;
 export const signInRequired = (provider: string, cause: unknown) =>
   error('SpectroCloudSignInRequiredError', `SpectroCloud sign-in ${forClusters(provider)} did not complete (${cause instanceof Error ? cause.name : 'no reason given'}). Sign in and try again.`);
 
+export const signInOrAddBackendModule = (provider: string) =>
+  error('SpectroCloudSignInRequiredError', `Not signed in with SpectroCloud ${forClusters(provider)}, and the Kubernetes backend shows no cluster without that token: sign in, or add backstage-plugin-kubernetes-backend-module-spectrocloud-auth to the backend to see the other clusters.`);
+
 export const idTokenMissing = (provider: string) =>
   error('SpectroCloudIdTokenMissingError', `SpectroCloud gave no ID token ${forClusters(provider)}. Request the 'openid' scope.`);
 

@@ -9,6 +9,7 @@ import {
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
 import { KubernetesAuthProviders, kubernetesAuthProvidersApiRef } from '@backstage/plugin-kubernetes-react';
 import type { JsonObject } from '@backstage/types';
+import { waitFor } from '@testing-library/react';
 import spectroCloudModule from './index';
 import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
 import {
@@ -21,8 +22,9 @@ import {
   loadKubernetesObjects,
   renderKubernetesObjects,
   SPECTROCLOUD_TOKEN,
+  spectroCloudAuthWithoutSession,
   STOCK_OIDC_TOKENS,
-  startKubernetesProxy,
+  startKubernetesApis,
   startTestApp,
 } from './__testUtils__/testApp';
 
@@ -81,7 +83,7 @@ describe('pod logs (the proxy path)', () => {
     ['nothing in app-config', {}],
     ['the stock auth-providers extension disabled', extensions({ [STOCK]: false })],
   ])('with %s, send the token only to SpectroCloud clusters, in their own header', async (_, config) => {
-    const { kubernetesApi, backend } = await startKubernetesProxy({ config });
+    const { kubernetesApi, backend } = await startKubernetesApis({ config });
 
     for (const cluster of CLUSTERS) {
       await kubernetesApi.proxy({ clusterName: cluster.name, path: '/api/v1/namespaces/default/pods' });
@@ -117,12 +119,85 @@ describe('without a usable SpectroCloud ID token', () => {
     ['a rejected sign-in', 'SpectroCloudSignInRequiredError', rejected],
     ['an expired token', 'SpectroCloudSessionExpiredError', expired],
   ])('with %s, pod logs fail with %s and nothing is sent', async (_, name, spectroCloudAuth) => {
-    const { kubernetesApi, backend } = await startKubernetesProxy({ spectroCloudAuth: spectroCloudAuth() });
+    const { kubernetesApi, backend } = await startKubernetesApis({ spectroCloudAuth: spectroCloudAuth() });
 
     await expect(kubernetesApi.proxy({ clusterName: 'palette-prod', path: '/api/v1/namespaces/default/pods/p/log' })).rejects.toThrow(
       expect.objectContaining({ name }),
     );
     expect(backend.proxyRequests()).toEqual([]);
+  });
+});
+
+describe('a user without a SpectroCloud session', () => {
+  // The Kubernetes tab decorates one objects request with every cluster's
+  // credentials, again every 10 seconds.
+  const objectsRequestAuth = async (authProviders: Awaited<ReturnType<typeof startKubernetesApis>>['authProviders']) => {
+    let body = {};
+    for (const cluster of CLUSTERS) {
+      const provider = cluster.oidcTokenProvider ? `oidc.${cluster.oidcTokenProvider}` : cluster.authProvider;
+      body = await authProviders.decorateRequestBodyForAuth(provider, body as never);
+    }
+    return (body as { auth: typeof ALL_CREDENTIALS }).auth;
+  };
+  const withoutSpectroCloud = { ...ALL_CREDENTIALS, oidc: { ...ALL_CREDENTIALS.oidc, spectrocloud: '' } };
+
+  it('is asked once, not on every objects request; with the backend module, each request goes on without the token at once', async () => {
+    const spectroCloudAuth = spectroCloudAuthWithoutSession();
+    const { authProviders, backend } = await startKubernetesApis({ spectroCloudAuth, backendModule: true });
+
+    await expect(objectsRequestAuth(authProviders)).resolves.toEqual(withoutSpectroCloud);
+    expect(spectroCloudAuth.asked).toHaveLength(1);
+    spectroCloudAuth.asked[0].reject();
+    for (let poll = 0; poll < 6; poll++) {
+      await expect(objectsRequestAuth(authProviders)).resolves.toEqual(withoutSpectroCloud);
+    }
+    expect(spectroCloudAuth.asked).toHaveLength(1);
+    expect(backend.backendModuleChecks()).toHaveLength(1);
+  });
+
+  it('gets the token on the next request after signing in, from the question or elsewhere, and is asked again once after it ends', async () => {
+    const spectroCloudAuth = spectroCloudAuthWithoutSession();
+    const { authProviders } = await startKubernetesApis({ spectroCloudAuth, backendModule: true });
+
+    await objectsRequestAuth(authProviders);
+    spectroCloudAuth.asked[0].signIn();
+    await expect(objectsRequestAuth(authProviders)).resolves.toEqual(ALL_CREDENTIALS);
+
+    spectroCloudAuth.setSession(undefined);
+    await objectsRequestAuth(authProviders);
+    await objectsRequestAuth(authProviders);
+    expect(spectroCloudAuth.asked).toHaveLength(2);
+    spectroCloudAuth.asked[1].reject();
+    spectroCloudAuth.setSession(SPECTROCLOUD_TOKEN);
+    await expect(objectsRequestAuth(authProviders)).resolves.toEqual(ALL_CREDENTIALS);
+  });
+
+  it('without the backend module, is asked once, and the Kubernetes tab names the backend module and sends nothing', async () => {
+    const spectroCloudAuth = spectroCloudAuthWithoutSession();
+    const { result, backend } = await loadKubernetesObjects({ spectroCloudAuth });
+
+    expect(result.error).toContain('SpectroCloudSignInRequiredError');
+    expect(result.error).toContain('backstage-plugin-kubernetes-backend-module-spectrocloud-auth');
+    expect(spectroCloudAuth.asked).toHaveLength(1);
+    expect(backend.objectsRequests()).toEqual([]);
+  });
+
+  it('is asked by pod logs each time, which never run without the token', async () => {
+    const spectroCloudAuth = spectroCloudAuthWithoutSession();
+    const { kubernetesApi, backend } = await startKubernetesApis({ spectroCloudAuth, backendModule: true });
+    const podLogs = () => kubernetesApi.proxy({ clusterName: 'palette-prod', path: '/api/v1/namespaces/default/pods/p/log' });
+
+    const rejected = podLogs();
+    await waitFor(() => expect(spectroCloudAuth.asked).toHaveLength(1));
+    spectroCloudAuth.asked[0].reject();
+    await expect(rejected).rejects.toThrow(expect.objectContaining({ name: 'SpectroCloudSignInRequiredError' }));
+    expect(backend.proxyRequests()).toEqual([]);
+
+    const signedIn = podLogs();
+    await waitFor(() => expect(spectroCloudAuth.asked).toHaveLength(2));
+    spectroCloudAuth.asked[1].signIn();
+    await signedIn;
+    expect(backend.proxyRequests().map(r => r.headers['backstage-kubernetes-authorization-oidc-spectrocloud'])).toEqual([SPECTROCLOUD_TOKEN]);
   });
 });
 

@@ -1,20 +1,33 @@
 import { useEffect } from 'react';
 import {
   ApiBlueprint, AppRootElementBlueprint, appTreeApiRef, configApiRef, createFrontendModule,
-  errorApiRef, gitlabAuthApiRef, googleAuthApiRef, microsoftAuthApiRef,
-  oktaAuthApiRef, oneloginAuthApiRef, useApi, useApiHolder, type OpenIdConnectApi,
+  discoveryApiRef, errorApiRef, fetchApiRef, gitlabAuthApiRef, googleAuthApiRef, microsoftAuthApiRef,
+  oktaAuthApiRef, oneloginAuthApiRef, useApi, useApiHolder,
+  type DiscoveryApi, type FetchApi, type OpenIdConnectApi,
 } from '@backstage/frontend-plugin-api';
-import { KubernetesAuthProviders, kubernetesAuthProvidersApiRef } from '@backstage/plugin-kubernetes-react';
+import {
+  KubernetesAuthProviders, kubernetesAuthProvidersApiRef, type KubernetesAuthProvidersApi,
+} from '@backstage/plugin-kubernetes-react';
 import { readTokenProviderName } from './config';
 import * as errors from './errors';
 import { idTokenProblem, SEND_MARGIN } from './idToken';
 import { spectroCloudAuthApi } from './SpectroCloudAuth';
 import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
 
+// A usable ID token, or an error that names the cause and the fix, so that
+// no request goes to a cluster without a token as if it had one.
+function usableIdToken(token: unknown, provider: string): string {
+  if (typeof token !== 'string' || !token.trim()) throw errors.idTokenMissing(provider);
+  const problem = idTokenProblem(token, SEND_MARGIN);
+  if (problem && 'alg' in problem) throw errors.notAnIdToken(provider, problem.alg);
+  if (problem) throw errors.sessionExpired(provider, problem.expiresAt);
+  return token;
+}
+
 /**
- * The SpectroCloud auth API as a Kubernetes OIDC provider sees it: a usable
- * ID token, or an error that names the cause and the fix, so that no request
- * goes to a cluster without a token as if it had one.
+ * The SpectroCloud auth API as the proxy behind pod logs sees it: asks the
+ * user to sign in when they have no session, and gives a usable ID token or
+ * an error.
  */
 export function guardIdTokens(auth: OpenIdConnectApi, provider: string): OpenIdConnectApi {
   return {
@@ -25,17 +38,61 @@ export function guardIdTokens(auth: OpenIdConnectApi, provider: string): OpenIdC
       } catch (error) {
         throw errors.signInRequired(provider, error);
       }
-      if (typeof token !== 'string' || !token.trim()) throw errors.idTokenMissing(provider);
-      const problem = idTokenProblem(token, SEND_MARGIN);
-      if (problem && 'alg' in problem) throw errors.notAnIdToken(provider, problem.alg);
-      if (problem) throw errors.sessionExpired(provider, problem.expiresAt);
-      return token;
+      return usableIdToken(token, provider);
     },
+  };
+}
+
+/**
+ * The SpectroCloud auth API as the Kubernetes tab's objects request sees it.
+ * That one request carries every cluster's credentials and repeats every 10
+ * seconds, so a user without a session is asked once, without waiting: asked
+ * on each request, they would get the sign-in dialog back every 10 seconds,
+ * and every cluster would wait for it. Where the backend module shows the
+ * other clusters, the request goes on without the token; elsewhere it fails
+ * saying so. Asked again once the user has had a session.
+ */
+export function askOnce(auth: OpenIdConnectApi, provider: string, backendModuleServes: (provider: string) => Promise<boolean>): OpenIdConnectApi {
+  let asked = false;
+  return {
+    async getIdToken() {
+      const token = await auth.getIdToken({ optional: true }).catch(() => '');
+      if (token) {
+        asked = false;
+        return usableIdToken(token, provider);
+      }
+      if (!asked) {
+        asked = true;
+        // A rejected or closed sign-in is the user's answer, not an error.
+        auth.getIdToken().catch(() => {});
+      }
+      if (await backendModuleServes(provider)) return '';
+      throw errors.signInOrAddBackendModule(provider);
+    },
+  };
+}
+
+/** Whether the Kubernetes backend runs the backend module for `provider`; asked once. */
+function backendModuleCheck(discoveryApi: DiscoveryApi, fetchApi: FetchApi) {
+  let tokenProviders: Promise<unknown[]> | undefined;
+  return async (provider: string) => {
+    tokenProviders ??= discoveryApi
+      .getBaseUrl('kubernetes')
+      .then(url => fetchApi.fetch(`${url}/spectrocloud-auth/token-providers`))
+      .then(async response => (response.ok ? (await response.json()).tokenProviders : []));
+    try {
+      return (await tokenProviders).includes(provider);
+    } catch {
+      tokenProviders = undefined; // unreachable or unreadable: ask again next time
+      return false;
+    }
   };
 }
 
 const authProvidersDeps = {
   configApi: configApiRef,
+  discoveryApi: discoveryApiRef,
+  fetchApi: fetchApiRef,
   gitlabAuthApi: gitlabAuthApiRef,
   googleAuthApi: googleAuthApiRef,
   microsoftAuthApi: microsoftAuthApiRef,
@@ -46,21 +103,31 @@ const authProvidersDeps = {
 
 // Named, so that the start-up check can tell this module's providers API
 // extensions from any other by their factory.
-function buildAuthProviders(deps: { [K in keyof typeof authProvidersDeps]: (typeof authProvidersDeps)[K]['T'] }) {
+function buildAuthProviders(deps: { [K in keyof typeof authProvidersDeps]: (typeof authProvidersDeps)[K]['T'] }): KubernetesAuthProvidersApi {
   const tokenProviderName = readTokenProviderName(deps.configApi);
+  const auth = deps.spectroCloudAuthApi;
   // The Kubernetes plugin's own providers, and SpectroCloud's.
-  return new KubernetesAuthProviders({
-    microsoftAuthApi: deps.microsoftAuthApi,
-    googleAuthApi: deps.googleAuthApi,
-    oidcProviders: {
-      gitlab: deps.gitlabAuthApi,
-      google: deps.googleAuthApi,
-      microsoft: deps.microsoftAuthApi,
-      okta: deps.oktaAuthApi,
-      onelogin: deps.oneloginAuthApi,
-      [tokenProviderName]: guardIdTokens(deps.spectroCloudAuthApi, tokenProviderName),
-    },
-  });
+  const providers = (spectroCloud: OpenIdConnectApi) =>
+    new KubernetesAuthProviders({
+      microsoftAuthApi: deps.microsoftAuthApi,
+      googleAuthApi: deps.googleAuthApi,
+      oidcProviders: {
+        gitlab: deps.gitlabAuthApi,
+        google: deps.googleAuthApi,
+        microsoft: deps.microsoftAuthApi,
+        okta: deps.oktaAuthApi,
+        onelogin: deps.oneloginAuthApi,
+        [tokenProviderName]: spectroCloud,
+      },
+    });
+  // The objects request decorates its body; pod logs and other proxy actions
+  // ask for credentials, and never run without the token.
+  const forObjects = providers(askOnce(auth, tokenProviderName, backendModuleCheck(deps.discoveryApi, deps.fetchApi)));
+  const forProxy = providers(guardIdTokens(auth, tokenProviderName));
+  return {
+    decorateRequestBodyForAuth: (authProvider, body) => forObjects.decorateRequestBodyForAuth(authProvider, body),
+    getCredentials: authProvider => forProxy.getCredentials(authProvider),
+  };
 }
 
 const authProvidersApi = (name: string) =>

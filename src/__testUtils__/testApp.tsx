@@ -6,6 +6,7 @@ import {
   microsoftAuthApiRef,
   oktaAuthApiRef,
   oneloginAuthApiRef,
+  type AuthRequestOptions,
   type ErrorApiError,
   type FrontendFeature,
 } from '@backstage/frontend-plugin-api';
@@ -18,7 +19,7 @@ import {
   type TestAppRenderResult,
 } from '@backstage/frontend-test-utils';
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
-import { kubernetesApiRef, useKubernetesObjects } from '@backstage/plugin-kubernetes-react';
+import { kubernetesApiRef, kubernetesAuthProvidersApiRef, useKubernetesObjects } from '@backstage/plugin-kubernetes-react';
 import type { Entity } from '@backstage/catalog-model';
 import type { JsonObject } from '@backstage/types';
 import { act, waitFor } from '@testing-library/react';
@@ -100,10 +101,40 @@ export function fakeSpectroCloudAuth(getIdToken: () => Promise<unknown> = async 
   return { getIdToken: jest.fn(getIdToken) as jest.Mock<Promise<string>> };
 }
 
-type Request = { url: string; method: string; headers: Record<string, string>; body?: { auth?: unknown } };
+/**
+ * A SpectroCloud auth API for a user with no session yet. Like Backstage's
+ * OAuth2 client, it answers `optional` requests with `''` and asks the user
+ * otherwise; `asked` holds those questions, for the test to answer.
+ */
+export function spectroCloudAuthWithoutSession() {
+  let session: string | undefined;
+  const asked: Array<{ signIn(token?: string): void; reject(): void }> = [];
+  const getIdToken = jest.fn(async (options?: AuthRequestOptions) => {
+    if (session || options?.optional) return session ?? '';
+    return new Promise<string>((resolve, reject) =>
+      asked.push({
+        signIn: (token = SPECTROCLOUD_TOKEN) => resolve((session = token)),
+        reject: () => reject(Object.assign(new Error('Login failed, rejected by user'), { name: 'RejectedError' })),
+      }),
+    );
+  });
+  return {
+    getIdToken,
+    asked,
+    /** A sign-in elsewhere in the app, or its end. */
+    setSession: (token?: string) => (session = token),
+  };
+}
 
-/** A Kubernetes backend that lists `clusters` and records what it receives. */
-export function fakeKubernetesBackend(clusters: Cluster[] = CLUSTERS) {
+type Request = { url: string; method: string; headers: Record<string, string>; body?: { auth?: any } };
+
+const TOKEN_PROVIDERS_PATH = '/api/kubernetes/spectrocloud-auth/token-providers';
+
+/**
+ * A Kubernetes backend that lists `clusters` and records what it receives;
+ * with `backendModule`, it runs the backend module for `spectrocloud`.
+ */
+export function fakeKubernetesBackend(clusters: Cluster[] = CLUSTERS, backendModule = false) {
   const requests: Request[] = [];
   const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = String(input);
@@ -111,14 +142,17 @@ export function fakeKubernetesBackend(clusters: Cluster[] = CLUSTERS) {
       Object.entries((init?.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]),
     );
     requests.push({ url, method: init?.method ?? 'GET', headers, body: init?.body ? JSON.parse(String(init.body)) : undefined });
-    const items = url.endsWith('/api/kubernetes/clusters') ? clusters : [];
-    return new Response(JSON.stringify({ items }), { status: 200, headers: { 'Content-Type': 'application/json' } });
+    if (url.endsWith(TOKEN_PROVIDERS_PATH)) {
+      return backendModule ? Response.json({ tokenProviders: ['spectrocloud'] }) : new Response('Not found', { status: 404 });
+    }
+    return Response.json({ items: url.endsWith('/api/kubernetes/clusters') ? clusters : [] });
   };
   return {
     fetchApi: { fetch },
     requests,
     objectsRequests: () => requests.filter(r => r.method === 'POST'),
     proxyRequests: () => requests.filter(r => r.url.includes('/proxy/')),
+    backendModuleChecks: () => requests.filter(r => r.url.endsWith(TOKEN_PROVIDERS_PATH)),
   };
 }
 
@@ -127,7 +161,7 @@ export const baseConfig: JsonObject = {
   backend: { baseUrl: 'http://localhost:7007' },
 };
 
-type SpectroCloudAuthFake = ReturnType<typeof fakeSpectroCloudAuth>;
+type SpectroCloudAuthFake = { getIdToken: jest.Mock };
 
 type AppOptions = {
   config?: JsonObject;
@@ -135,6 +169,8 @@ type AppOptions = {
   spectroCloudAuth?: SpectroCloudAuthFake | null;
   features?: FrontendFeature[];
   clusters?: Cluster[];
+  /** The Kubernetes backend runs the backend module. */
+  backendModule?: boolean;
 };
 
 function appApis(options: AppOptions, backend: ReturnType<typeof fakeKubernetesBackend>) {
@@ -168,7 +204,7 @@ function KubernetesObjectsProbe(props: { onResult(result: ObjectsResult): void }
  * the objects of `entity`.
  */
 export function renderKubernetesObjects(options: AppOptions = {}) {
-  const backend = fakeKubernetesBackend(options.clusters);
+  const backend = fakeKubernetesBackend(options.clusters, options.backendModule);
   const { apis, errorApi, spectroCloudAuth } = appApis(options, backend);
   let result: ObjectsResult | undefined;
   const rendered = renderInTestApp(<KubernetesObjectsProbe onResult={r => (result = r)} />, {
@@ -209,15 +245,16 @@ export async function startTestApp(options: RenderTestAppOptions): Promise<TestA
 
 /**
  * Boots a real app with the Kubernetes plugin and this module, and returns
- * the Kubernetes API that pod logs use (the proxy path).
+ * the Kubernetes API that pod logs use (the proxy path) and the auth
+ * providers API that the Kubernetes tab decorates its objects request with.
  */
-export async function startKubernetesProxy(options: AppOptions = {}) {
-  const backend = fakeKubernetesBackend(options.clusters);
+export async function startKubernetesApis(options: AppOptions = {}) {
+  const backend = fakeKubernetesBackend(options.clusters, options.backendModule);
   const { apis } = appApis(options, backend);
   const app = await startTestApp({
     features: [kubernetesPlugin, spectroCloudModule],
     config: { ...baseConfig, ...options.config },
     apis,
   });
-  return { kubernetesApi: app.apis.get(kubernetesApiRef)!, backend };
+  return { kubernetesApi: app.apis.get(kubernetesApiRef)!, authProviders: app.apis.get(kubernetesAuthProvidersApiRef)!, backend };
 }
