@@ -43,10 +43,13 @@ const CHECKED_SNIPPETS = [
   'backend-oidc-config',
   // Run as written in an app made by @backstage/create-app by
   // `npm run test:adopt` (dev/adopt), which CI runs.
+  'backend-module-index',
+  'backend-module-install',
   'backend-oidc-index',
   'backend-oidc-install',
   'backend-oidc-module',
   'install-yarn',
+  // Type-checked in that app, and checked to apply to its App.tsx.
   'sign-in-page',
   'sign-in-page-app',
   // The published backend module's steps: its package and config are checked
@@ -152,6 +155,12 @@ describe('snippet', () => {
     const published = snippet('backend-install').trim().split(/\s+/).pop()!;
     expect(stackPackage.dependencies).toHaveProperty([published]);
     expect(snippet('backend-index')).toBe(`backend.add(import('${published}'));`);
+  });
+
+  it('backend-module-install and backend-module-index name the package of backend/', () => {
+    const { name } = JSON.parse(fs.readFileSync(path.join(projectRoot, 'backend/package.json'), 'utf8'));
+    expect(snippet('backend-module-install').trim().split(/\s+/).pop()).toBe(name);
+    expect(snippet('backend-module-index')).toBe(`backend.add(import('${name}'));`);
   });
 
   it.each(['develop', 'test', 'test-stack', 'e2e', 'bench', 'compat'])('%s runs what exists', name => {

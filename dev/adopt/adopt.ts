@@ -1,15 +1,18 @@
 // npm run test:adopt: the whole path of a new user, for real. A Backstage app
-// is generated with @backstage/create-app on Node 22, the module packed from a
-// clean clone of HEAD (or the tarball SPECTROCLOUD_PACKAGE_TARBALL names) is
-// installed into it, app and backend are wired by the
-// README's own snippets, and the app runs against the dev stack's SpectroCloud
-// issuer and Kubernetes API stand-ins. In headless Chromium alice sees
-// palette-dev's pods and bob gets a 403.
+// is generated with @backstage/create-app on Node 22, the frontend and backend
+// modules packed from a clean clone of HEAD (or the tarballs
+// SPECTROCLOUD_PACKAGE_TARBALL and SPECTROCLOUD_BACKEND_MODULE_TARBALL name)
+// are installed into it, app and backend are wired by the README's own
+// snippets, and the app runs against the dev stack's SpectroCloud issuer and
+// Kubernetes API stand-ins. In headless Chromium, on create-app's own sign-in
+// page, guests answer the tab's SpectroCloud dialog: alice sees palette-dev's
+// pods, bob gets a 403, and a guest who rejects it sees shared-sa's pods.
 //
 //   CREATE_APP_VERSION=latest   generate with the newest create-app
 //   APP_PORT, BACKEND_PORT      the generated app's ports (3300, 7300)
 //   CHROMIUM_PATH               default /usr/bin/chromium
-//   SPECTROCLOUD_PACKAGE_TARBALL  install this tarball instead of packing
+//   SPECTROCLOUD_PACKAGE_TARBALL, SPECTROCLOUD_BACKEND_MODULE_TARBALL
+//                               install these tarballs instead of packing
 //   KEEP_TEMP=1                 keep the scratch directory (app, logs)
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,13 +27,14 @@ import { waitForCatalog } from '../lib/catalog.ts';
 import { ALICE, BOB } from '../lib/demo.ts';
 import { PieceError } from '../lib/errors.ts';
 import { HOST } from '../lib/loopback.ts';
-import { packageTarball } from '../lib/pack.ts';
+import { packageTarball, TARBALL_VARIABLES, type PackageDir } from '../lib/pack.ts';
 import { assertPortFree, run, stopAllProcesses } from '../lib/processes.ts';
 import { readDocumentSnippets, snippet } from '../lib/snippets.ts';
 import { createTemporaryDirectory, removeTemporaryDirectory } from '../lib/temporaryDirectory.ts';
 import { stackInstallProblem } from '../stack/install.ts';
 import { startStandIns, type StandIns } from '../stack/standIns.ts';
-import { deniedUserGets403, permittedUserSeesPods } from './browserChecks.ts';
+import { SIGN_IN_MESSAGE } from '../../backend/src/module.ts';
+import { deniedUserGets403, guestSeesOtherClusters, permittedUserSeesPods } from './browserChecks.ts';
 import { addBeforeBackendStart, createBackstageApp, pinSignalsBackendToTemplate, runCommandSnippet, startWorkspacePackage, type RunningPiece } from './generatedApp.ts';
 import { addToAppConfig, fileSnippet } from './readme.ts';
 import { Steps } from './steps.ts';
@@ -42,7 +46,9 @@ const PINNED_CREATE_APP_VERSION = '0.9.2';
 const NODE_MAJOR = 22;
 
 const repoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const packageName = JSON.parse(fs.readFileSync(path.join(repoDir, 'package.json'), 'utf8')).name as string;
+const packageName = (dir: string) => JSON.parse(fs.readFileSync(path.join(repoDir, dir, 'package.json'), 'utf8')).name as string;
+/** How long the guest who rejected SpectroCloud sign-in watches the tab poll. */
+const GUEST_POLLING_SECONDS = 60;
 
 const createAppVersion = process.env.CREATE_APP_VERSION || PINNED_CREATE_APP_VERSION;
 const appPort = Number(process.env.APP_PORT || 3300);
@@ -71,10 +77,19 @@ async function main() {
     steps.note(`Node ${toolchain.nodeVersion}`);
     const { env } = toolchain;
 
-    const { tarball, files, fromVariable } = await steps.run('pack the module from a clean clone of HEAD', () =>
-      packageTarball({ repoDir, dir: scratch, from: 'HEAD', logFile: log('pack') }),
-    );
-    steps.note(`${path.basename(tarball)}: ${files.length} files${fromVariable ? ' (SPECTROCLOUD_PACKAGE_TARBALL, packed once for this CI run)' : ''}`);
+    const tarballs: Record<PackageDir, string> = { '.': '', backend: '' };
+    for (const packageDir of Object.keys(tarballs) as PackageDir[]) {
+      const { tarball, files, fromVariable } = await steps.run(`pack ${packageName(packageDir)} from a clean clone of HEAD`, () => {
+        const dir = path.join(scratch, `pack-${packageDir === '.' ? 'frontend' : packageDir}`);
+        fs.mkdirSync(dir);
+        return packageTarball({ repoDir, dir, from: 'HEAD', packageDir, logFile: log('pack') });
+      });
+      steps.note(`${path.basename(tarball)}: ${files.length} files${fromVariable ? ` (${TARBALL_VARIABLES[packageDir]}, packed once for this CI run)` : ''}`);
+      tarballs[packageDir] = tarball;
+    }
+    // The packages are not on the registry from here: their tarballs stand in for their names.
+    const fromTarball = (command: string, packageDir: PackageDir) =>
+      command.replaceAll(packageName(packageDir), `${packageName(packageDir)}@file:${tarballs[packageDir]}`);
 
     const appDir = await steps.run(`generate an app with @backstage/create-app@${createAppResolved}`, () =>
       createBackstageApp({ version: createAppResolved, dir: scratch, env, logFile: log('create-app') }),
@@ -94,16 +109,17 @@ async function main() {
 
     const snippets = readDocumentSnippets(repoDir);
     const appConfig = path.join(appDir, 'app-config.yaml');
-    await steps.run('README "The app": install-yarn, app-config, sign-in-page, sign-in-page-app', async () => {
-      // The package is not on the registry from here: its tarball stands in for its name.
-      const install = snippet(snippets, 'install-yarn').replaceAll(packageName, `${packageName}@file:${tarball}`);
-      await runCommandSnippet(install, { cwd: appDir, env, logFile: log('install') });
+    await steps.run('README "The app": install-yarn, app-config; sign-in-page type-checked, sign-in-page-app applies', async () => {
+      await runCommandSnippet(fromTarball(snippet(snippets, 'install-yarn'), '.'), { cwd: appDir, env, logFile: log('install') });
       addToAppConfig(appConfig, snippet(snippets, 'app-config'));
+      // The README's path keeps create-app's sign-in page, with guests; the
+      // SpectroCloud sign-in page of docs/app.md is written for yarn tsc to
+      // check, and its App.tsx change checked to apply, but not applied.
       const signIn = fileSnippet(snippets, 'sign-in-page');
       fs.writeFileSync(path.join(appDir, signIn.file), `${signIn.code}\n`);
       const patch = path.join(scratch, 'sign-in-page-app.diff');
       fs.writeFileSync(patch, `${snippet(snippets, 'sign-in-page-app')}\n`);
-      await run('git', ['apply', '--recount', patch], { cwd: appDir, env, logFile: log('install') });
+      await run('git', ['apply', '--check', '--recount', patch], { cwd: appDir, env, logFile: log('install') });
     });
     await steps.run('README "The backend": backend-oidc-install, backend-oidc-module, backend-oidc-index, backend-oidc-config', async () => {
       await runCommandSnippet(snippet(snippets, 'backend-oidc-install'), { cwd: appDir, env, logFile: log('install') });
@@ -111,6 +127,10 @@ async function main() {
       fs.writeFileSync(path.join(appDir, authModule.file), `${authModule.code}\n`);
       addBeforeBackendStart(path.join(appDir, 'packages/backend/src/index.ts'), snippet(snippets, 'backend-oidc-index'));
       addToAppConfig(appConfig, snippet(snippets, 'backend-oidc-config'));
+    });
+    await steps.run('README "The Kubernetes backend": backend-module-install, backend-module-index', async () => {
+      await runCommandSnippet(fromTarball(snippet(snippets, 'backend-module-install'), 'backend'), { cwd: appDir, env, logFile: log('install') });
+      addBeforeBackendStart(path.join(appDir, 'packages/backend/src/index.ts'), snippet(snippets, 'backend-module-index'));
     });
     await steps.run("type-check the app (yarn tsc)", () => run('yarn', ['tsc'], { cwd: appDir, env, logFile: log('tsc') }));
 
@@ -136,11 +156,15 @@ async function main() {
     const app = await steps.run("start the app's frontend", () => startApp(appDir, appEnv, log('app')));
     browser = await launchBrowser(chromiumPath);
 
-    const alice = await steps.run(`Chromium: ${ALICE.id} signs in with SpectroCloud and sees palette-dev's pods`, () =>
+    const guest = await steps.run(`Chromium: a guest rejects SpectroCloud sign-in, sees shared-sa's pods and is not asked again for ${GUEST_POLLING_SECONDS} s`, () =>
+      guestSeesOtherClusters(browser!, { appUrl, auditLogPath, artifactsDir: artifacts, name: 'guest', message: SIGN_IN_MESSAGE, seconds: GUEST_POLLING_SECONDS }),
+    );
+    guest.lines.forEach(line => steps.note(line));
+    const alice = await steps.run(`Chromium: a guest signs in with SpectroCloud as ${ALICE.id} and sees palette-dev's pods`, () =>
       permittedUserSeesPods(browser!, { appUrl, auditLogPath, artifactsDir: artifacts, name: ALICE.id }),
     );
     alice.lines.forEach(line => steps.note(line));
-    const bob = await steps.run(`Chromium: ${BOB.id} is denied on palette-dev (403)`, () =>
+    const bob = await steps.run(`Chromium: a guest signs in with SpectroCloud as ${BOB.id} and is denied on palette-dev (403)`, () =>
       deniedUserGets403(browser!, { appUrl, auditLogPath, artifactsDir: artifacts, name: BOB.id }),
     );
     bob.lines.forEach(line => steps.note(line));

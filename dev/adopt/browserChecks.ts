@@ -1,11 +1,12 @@
-// What a person does in the generated app, in headless Chromium: sign in with
-// SpectroCloud as a demo user and open the example component's Kubernetes
-// tab. What the clusters saw is read from the stand-ins' audit log.
+// What a person does in the generated app, in headless Chromium: enter as a
+// guest on create-app's own sign-in page, open the example component's
+// Kubernetes tab and answer its SpectroCloud sign-in dialog, as a demo user or
+// by rejecting it. What the clusters saw is read from the stand-ins' audit log.
 import path from 'node:path';
 
 import type { Browser, Page } from '../stack/node_modules/playwright-core/index.js';
 
-import { clusterCard, signInWithSpectroCloud } from '../lib/browser.ts';
+import { clusterCard, countSignInDialogs, enterAsGuest, signInDialog, signInFromDialog } from '../lib/browser.ts';
 import { ALICE, BOB, COMPONENT, READER_GROUP } from '../lib/demo.ts';
 import { PieceError } from '../lib/errors.ts';
 import { readAuditLog } from '../stack/kube-apiserver/auditLog.ts';
@@ -13,8 +14,8 @@ import { readAuditLog } from '../stack/kube-apiserver/auditLog.ts';
 const TIMEOUT_MS = 90_000;
 
 /**
- * Signs `user` in and opens the Kubernetes tab; on failure keeps a
- * screenshot in `artifactsDir` and says what the page showed.
+ * Runs `walk` in a fresh browser context; on failure keeps a screenshot in
+ * `artifactsDir` and says what the page showed.
  */
 async function inPage<T>(browser: Browser, { name, artifactsDir }: { name: string; artifactsDir: string }, walk: (page: Page) => Promise<T>): Promise<T> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
@@ -41,6 +42,12 @@ async function inPage<T>(browser: Browser, { name, artifactsDir }: { name: strin
   }
 }
 
+async function openKubernetesTabAsGuest(page: Page, appUrl: string) {
+  await enterAsGuest(page, appUrl);
+  await page.goto(`${appUrl}/catalog/default/component/${COMPONENT}/kubernetes`);
+  await signInDialog(page).waitFor();
+}
+
 export interface Verified {
   lines: string[];
 }
@@ -49,8 +56,8 @@ export interface Verified {
 export async function permittedUserSeesPods(browser: Browser, { appUrl, auditLogPath, artifactsDir, name }: { appUrl: string; auditLogPath: string; artifactsDir: string; name: string }): Promise<Verified> {
   const mark = readAuditLog(auditLogPath).length;
   await inPage(browser, { name, artifactsDir }, async page => {
-    await signInWithSpectroCloud(page, appUrl, ALICE.id);
-    await page.goto(`${appUrl}/catalog/default/component/${COMPONENT}/kubernetes`);
+    await openKubernetesTabAsGuest(page, appUrl);
+    await signInFromDialog(page, ALICE.id);
     await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
   });
   const lines = readAuditLog(auditLogPath)
@@ -68,8 +75,8 @@ export async function permittedUserSeesPods(browser: Browser, { appUrl, auditLog
 export async function deniedUserGets403(browser: Browser, { appUrl, auditLogPath, artifactsDir, name }: { appUrl: string; auditLogPath: string; artifactsDir: string; name: string }): Promise<Verified> {
   const mark = readAuditLog(auditLogPath).length;
   const shown = await inPage(browser, { name, artifactsDir }, async page => {
-    await signInWithSpectroCloud(page, appUrl, BOB.id);
-    await page.goto(`${appUrl}/catalog/default/component/${COMPONENT}/kubernetes`);
+    await openKubernetesTabAsGuest(page, appUrl);
+    await signInFromDialog(page, BOB.id);
     await clusterCard(page, 'shared-sa').getByText('2 pods').waitFor();
     await clusterCard(page, 'palette-dev').getByText('0 pods').waitFor();
     // The Kubernetes tab folds cluster errors into a warning panel.
@@ -85,4 +92,31 @@ export async function deniedUserGets403(browser: Browser, { appUrl, auditLogPath
     throw new PieceError(name, `the audit log of palette-dev does not show ${BOB.email} denied: ${JSON.stringify(lines.slice(0, 5))}`);
   }
   return { lines: [`palette-dev shows: ${shown.slice(0, 100)}`, 'shared-sa shows 2 pods', `${lines.length} palette-dev requests answered 403 for ${BOB.email}`] };
+}
+
+/**
+ * A guest who rejects SpectroCloud sign-in sees shared-sa's pods and
+ * palette-dev's own message, is not asked again for `seconds` of polling, and
+ * palette-dev gets no request meanwhile.
+ */
+export async function guestSeesOtherClusters(
+  browser: Browser,
+  { appUrl, auditLogPath, artifactsDir, name, message, seconds }: { appUrl: string; auditLogPath: string; artifactsDir: string; name: string; message: string; seconds: number },
+): Promise<Verified> {
+  const mark = readAuditLog(auditLogPath).length;
+  const dialogs = await inPage(browser, { name, artifactsDir }, async page => {
+    await openKubernetesTabAsGuest(page, appUrl);
+    await signInDialog(page).getByRole('button', { name: /reject all/i }).click();
+    await clusterCard(page, 'shared-sa').getByText('2 pods').waitFor();
+    await page.getByText('There was a problem retrieving Kubernetes objects').click();
+    await page.getByText(message).first().waitFor();
+    return countSignInDialogs(page, seconds);
+  });
+  const paletteDev = readAuditLog(auditLogPath)
+    .slice(mark)
+    .filter(line => line.cluster === 'palette-dev');
+  if (dialogs > 0 || paletteDev.length > 0) {
+    throw new PieceError(name, `after "Reject all", ${dialogs} more sign-in dialogs in ${seconds} s and ${paletteDev.length} palette-dev requests (both should be 0)`);
+  }
+  return { lines: ['shared-sa shows 2 pods', `palette-dev says: ${message}`, `0 sign-in dialogs in ${seconds} s of polling, 0 palette-dev requests`] };
 }

@@ -29,3 +29,39 @@ export async function signInWithSpectroCloud(page: Page, appUrl: string, userId:
   await popup.locator(`button[value="${userId}"]`).click();
   await signIn.waitFor({ state: 'detached' });
 }
+
+/** The SpectroCloud sign-in dialog ("Login Required") that the Kubernetes tab opens. */
+export const signInDialog = (page: Page): Locator => page.getByRole('dialog').filter({ hasText: 'SpectroCloud' });
+
+/** Answers the SpectroCloud sign-in dialog as `userId`: Log in, then the user's button in the popup. */
+export async function signInFromDialog(page: Page, userId: string): Promise<void> {
+  const [popup] = await Promise.all([page.waitForEvent('popup'), signInDialog(page).getByRole('button', { name: /log in/i }).first().click()]);
+  await popup.locator(`button[value="${userId}"]`).click();
+  await popup.waitForEvent('close');
+}
+
+/** Enters the app as a guest from a sign-in page that offers it, unless this browser already has. */
+export async function enterAsGuest(page: Page, appUrl: string): Promise<void> {
+  await page.goto(appUrl);
+  const enter = page.getByRole('button', { name: /enter/i });
+  const catalog = page.getByRole('link', { name: 'Catalog' }).first();
+  await enter.or(catalog).first().waitFor();
+  if (await enter.isVisible()) await enter.click();
+  await catalog.waitFor();
+}
+
+/**
+ * Polls once a second for `seconds`, counting the times the SpectroCloud
+ * sign-in dialog comes up.
+ */
+export async function countSignInDialogs(page: Page, seconds: number): Promise<number> {
+  let shown = 0;
+  let visible = false;
+  for (const deadline = Date.now() + seconds * 1000; Date.now() < deadline; ) {
+    const nowVisible = await signInDialog(page).isVisible();
+    if (nowVisible && !visible) shown += 1;
+    visible = nowVisible;
+    await page.waitForTimeout(1000);
+  }
+  return shown;
+}

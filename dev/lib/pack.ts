@@ -1,7 +1,9 @@
-// The package as a publisher ships it: `npm pack` in a clean checkout, whose
-// prepack builds dist/ afresh. CI packs once (dev/lib/packOnce.ts) and hands
-// the tarball to every step that installs or measures the package through
-// SPECTROCLOUD_PACKAGE_TARBALL; run alone, each of them packs for itself.
+// A package as a publisher ships it: `npm pack` in a clean checkout, whose
+// prepack builds dist/ afresh. The repository has two: the frontend module at
+// its root and the backend module in backend/. CI packs each once
+// (dev/lib/packOnce.ts) and hands the tarballs to every step that installs or
+// measures them through SPECTROCLOUD_PACKAGE_TARBALL and
+// SPECTROCLOUD_BACKEND_MODULE_TARBALL; run alone, each of them packs for itself.
 // Plain TypeScript without import.meta or top-level await, so that jest can
 // load it as well as tsx.
 import { execFile } from 'node:child_process';
@@ -11,17 +13,19 @@ import { promisify } from 'node:util';
 
 import { PieceError } from './errors.ts';
 
-export const TARBALL_VARIABLE = 'SPECTROCLOUD_PACKAGE_TARBALL';
+/** The repository's packages, by folder, with the variable that may name a tarball of each. */
+export const TARBALL_VARIABLES = { '.': 'SPECTROCLOUD_PACKAGE_TARBALL', backend: 'SPECTROCLOUD_BACKEND_MODULE_TARBALL' } as const;
+export type PackageDir = keyof typeof TARBALL_VARIABLES;
 
 const execFileAsync = promisify(execFile);
 
-export interface PackedPackage {
+interface PackedPackage {
   tarball: string;
   /** The tarball's files, without the leading `package/`. */
   files: string[];
 }
 
-export interface PackEvidence extends PackedPackage {
+interface PackEvidence extends PackedPackage {
   /** `git status` of the checkout before and after the pack: a pack changes nothing. */
   statusBefore: string;
   statusAfter: string;
@@ -49,23 +53,26 @@ export async function tarballFiles(tarball: string): Promise<string[]> {
 }
 
 /**
- * Packs the repository at `repoDir` in a clean checkout below `dir`: a clone
- * of HEAD (`from: 'HEAD'`, what a publisher of the last commit ships), or of
- * the working tree's tracked and not-ignored files (`from: 'working tree'`,
- * the default, what the change at hand would ship). The checkout shares the
- * repository's node_modules (not in git), which saves an install of minutes.
- * A stale build planted in its dist/ proves that the pack builds afresh;
- * a tarball that ships it, or a pack that changes the checkout, fails.
+ * Packs the package in `packageDir` of the repository at `repoDir` in a clean
+ * checkout below `dir`: a clone of HEAD (`from: 'HEAD'`, what a publisher of
+ * the last commit ships), or of the working tree's tracked and not-ignored
+ * files (`from: 'working tree'`, the default, what the change at hand would
+ * ship). The checkout shares the repository's node_modules (not in git),
+ * which saves an install of minutes. A stale build planted in the package's
+ * dist/ proves that the pack builds afresh; a tarball that ships it, or a
+ * pack that changes the checkout, fails.
  */
 export async function packCleanCheckout({
   repoDir,
   dir,
   from = 'working tree',
+  packageDir = '.',
   logFile,
 }: {
   repoDir: string;
   dir: string;
   from?: 'HEAD' | 'working tree';
+  packageDir?: PackageDir;
   logFile?: string;
 }): Promise<PackEvidence> {
   const checkout = path.join(dir, 'checkout');
@@ -83,34 +90,37 @@ export async function packCleanCheckout({
   }
   fs.symlinkSync(path.join(repoDir, 'node_modules'), path.join(checkout, 'node_modules'), 'dir');
   fs.appendFileSync(path.join(checkout, '.git/info/exclude'), 'node_modules\n');
-  fs.mkdirSync(path.join(checkout, 'dist'), { recursive: true });
-  fs.writeFileSync(path.join(checkout, 'dist/index.esm.js'), 'export const stale = true;\n');
-  fs.writeFileSync(path.join(checkout, 'dist/removedFile.esm.js'), 'export {};\n');
+  const packageRoot = path.join(checkout, packageDir);
+  const main: string = JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')).publishConfig.main;
+  fs.mkdirSync(path.join(packageRoot, 'dist'), { recursive: true });
+  fs.writeFileSync(path.join(packageRoot, main), 'export const stale = true;\n');
+  fs.writeFileSync(path.join(packageRoot, 'dist/removedFile.js'), 'export {};\n');
 
   const status = () => run('git', ['status', '--porcelain', '--untracked-files=all'], checkout);
   const statusBefore = await status();
   const packDir = path.join(dir, 'packed');
   fs.mkdirSync(packDir, { recursive: true });
-  const [packed] = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', packDir], checkout, logFile)) as { filename: string }[];
+  const [packed] = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', packDir], packageRoot, logFile)) as { filename: string }[];
   const statusAfter = await status();
   const tarball = path.join(packDir, packed.filename);
   const files = await tarballFiles(tarball);
 
-  const shipped = files.includes('dist/index.esm.js') ? (await run('tar', ['-xzOf', tarball, 'package/dist/index.esm.js'], packDir)) : '';
-  if (!shipped || shipped.includes('export const stale') || files.includes('dist/removedFile.esm.js')) {
+  const shipped = files.includes(main) ? await run('tar', ['-xzOf', tarball, `package/${main}`], packDir) : '';
+  if (!shipped || shipped.includes('export const stale') || files.includes('dist/removedFile.js')) {
     throw new PieceError('pack', `the package packed from a clean checkout ships no fresh build (its files: ${files.join(', ')}): \`npm pack\` did not build it`);
   }
   return { tarball, files, statusBefore, statusAfter };
 }
 
 /**
- * The tarball named by SPECTROCLOUD_PACKAGE_TARBALL, or else one packed now
- * by packCleanCheckout.
+ * The tarball named by the package's variable (TARBALL_VARIABLES), or else
+ * one packed now by packCleanCheckout.
  */
 export async function packageTarball(options: Parameters<typeof packCleanCheckout>[0]): Promise<PackedPackage & { fromVariable: boolean }> {
-  const given = process.env[TARBALL_VARIABLE];
+  const variable = TARBALL_VARIABLES[options.packageDir ?? '.'];
+  const given = process.env[variable];
   if (given) {
-    if (!fs.existsSync(given)) throw new PieceError('pack', `${TARBALL_VARIABLE} names ${given}, which does not exist`);
+    if (!fs.existsSync(given)) throw new PieceError('pack', `${variable} names ${given}, which does not exist`);
     return { tarball: path.resolve(given), files: await tarballFiles(given), fromVariable: true };
   }
   const { tarball, files } = await packCleanCheckout(options);

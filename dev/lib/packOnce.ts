@@ -1,23 +1,40 @@
-// `tsx dev/lib/packOnce.ts DIR [--from HEAD]`: packs the package once, in a
-// clean checkout below DIR, and prints the tarball's path for
-// SPECTROCLOUD_PACKAGE_TARBALL. CI runs it before the steps that install or
-// measure the package.
+// `tsx dev/lib/packOnce.ts DIR [--from HEAD] [--package backend]`: packs the
+// frontend module (or the backend module) once, in a clean checkout below
+// DIR, and prints the tarball's path for SPECTROCLOUD_PACKAGE_TARBALL (or
+// SPECTROCLOUD_BACKEND_MODULE_TARBALL). CI runs it before the steps that
+// install or measure the packages.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
-import { packCleanCheckout } from './pack.ts';
+import { packCleanCheckout, TARBALL_VARIABLES, type PackageDir } from './pack.ts';
 
-const [dir, fromFlag, fromValue] = process.argv.slice(2);
-if (!dir || (fromFlag !== undefined && (fromFlag !== '--from' || fromValue !== 'HEAD'))) {
-  process.stderr.write('usage: tsx dev/lib/packOnce.ts DIR [--from HEAD]\n');
+const usage = () => {
+  process.stderr.write('usage: tsx dev/lib/packOnce.ts DIR [--from HEAD] [--package backend]\n');
   process.exit(2);
+};
+let parsed: ReturnType<typeof parseArgs<{ options: { from: { type: 'string' }; package: { type: 'string' } }; allowPositionals: true }>>;
+try {
+  parsed = parseArgs({ options: { from: { type: 'string' }, package: { type: 'string' } }, allowPositionals: true });
+} catch {
+  usage();
 }
+const { positionals: [dir, ...extra], values } = parsed!;
+const packageDir = (values.package ?? '.') as PackageDir;
+if (!dir || extra.length || (values.from !== undefined && values.from !== 'HEAD') || !(packageDir in TARBALL_VARIABLES)) usage();
+
 const repoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 fs.mkdirSync(dir, { recursive: true });
 const logFile = path.join(dir, 'pack.log');
 try {
-  const { tarball, files, statusBefore, statusAfter } = await packCleanCheckout({ repoDir, dir: path.resolve(dir), from: fromValue === 'HEAD' ? 'HEAD' : 'working tree', logFile });
+  const { tarball, files, statusBefore, statusAfter } = await packCleanCheckout({
+    repoDir,
+    dir: path.resolve(dir),
+    from: values.from === 'HEAD' ? 'HEAD' : 'working tree',
+    packageDir,
+    logFile,
+  });
   if (statusAfter !== statusBefore) throw new Error(`the pack changed the clean checkout:\n${statusAfter}`);
   process.stderr.write(`packed ${files.length} files\n`);
   process.stdout.write(`${tarball}\n`);
