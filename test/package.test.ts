@@ -110,3 +110,42 @@ describe('the packed package', () => {
     expect(output).toMatch(/added \d+ packages/);
   }, 300_000);
 });
+
+describe('the packed backend module', () => {
+  let scratch: string;
+  let files: string[];
+  let installed: string;
+  let packed: { main: string; types: string; backstage: object; dependencies: Record<string, string> };
+
+  beforeAll(async () => {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'spectrocloud-pack-'));
+    let tarball: string;
+    ({ tarball, files } = await packageTarball({ repoDir: projectRoot, dir: scratch, packageDir: 'backend' }));
+    installed = path.join(scratch, 'installed');
+    fs.mkdirSync(installed);
+    run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1'], scratch);
+    packed = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8'));
+  }, 300_000);
+
+  afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+  it('holds the built CommonJS module and its types, for discovery as a Kubernetes backend module', () => {
+    expect(files.filter(f => !/^(dist\/[\w.]+\.(cjs\.js|cjs\.js\.map|d\.ts)|README\.md|package\.json)$/.test(f))).toEqual([]);
+    expect(packed).toMatchObject({
+      main: 'dist/index.cjs.js',
+      types: 'dist/index.d.ts',
+      backstage: { role: 'backend-plugin-module', pluginId: 'kubernetes', pluginPackage: '@backstage/plugin-kubernetes-backend' },
+    });
+  });
+
+  it('depends on exactly the packages its code requires', () => {
+    const required = new Set<string>();
+    for (const file of files.filter(f => f.endsWith('.cjs.js'))) {
+      const code = fs.readFileSync(path.join(installed, file), 'utf8');
+      for (const [, specifier] of code.matchAll(/\brequire\(['"]([^'".][^'"]*)['"]\)/g)) {
+        required.add(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
+      }
+    }
+    expect(Object.keys(packed.dependencies).sort()).toEqual([...required].sort());
+  });
+});

@@ -36,8 +36,10 @@ export const signInDialog = (page: Page): Locator => page.getByRole('dialog').fi
 /** Answers the SpectroCloud sign-in dialog as `userId`: Log in, then the user's button in the popup. */
 export async function signInFromDialog(page: Page, userId: string): Promise<void> {
   const [popup] = await Promise.all([page.waitForEvent('popup'), signInDialog(page).getByRole('button', { name: /log in/i }).first().click()]);
+  // Listening before the click: the popup may close as soon as it is answered.
+  const closed = popup.waitForEvent('close');
   await popup.locator(`button[value="${userId}"]`).click();
-  await popup.waitForEvent('close');
+  await closed;
 }
 
 /** Enters the app as a guest from a sign-in page that offers it, unless this browser already has. */
