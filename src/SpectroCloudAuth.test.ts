@@ -1,19 +1,21 @@
 import { OAuth2, OAuthRequestManager } from '@backstage/core-app-api';
 import type { PendingOAuthRequest } from '@backstage/frontend-plugin-api';
 import { mockApis } from '@backstage/frontend-test-utils';
+import { waitFor } from '@testing-library/react';
 import { guardIdTokens } from './module';
 import { SpectroCloudAuth } from './SpectroCloudAuth';
 import { idToken } from './__testUtils__/testApp';
 
 // The backend's auth routes are not running in a unit test: global fetch
 // answers for them. Its refresh endpoint answers with the given ID tokens in
-// turn (the last one again after that), or 401 where the list says so.
-function authBackend(...answers: Array<string | 401>) {
+// turn (the last one again after that, and a promised one when it comes), or
+// 401 where the list says so.
+function authBackend(...answers: Array<string | Promise<string> | 401>) {
   const refreshes: string[] = [];
   jest.spyOn(globalThis, 'fetch').mockImplementation(async input => {
     const url = String(input);
     if (url.includes('/logout')) return new Response(null, { status: 200 });
-    const answer = answers[Math.min(refreshes.push(url) - 1, answers.length - 1)];
+    const answer = await answers[Math.min(refreshes.push(url) - 1, answers.length - 1)];
     if (answer === 401) {
       return new Response(JSON.stringify({ error: { name: 'AuthenticationError', message: 'Refresh failed' } }), { status: 401 });
     }
@@ -133,5 +135,20 @@ describe('the opt-in SpectroCloud auth API', () => {
     await expect(auth.getIdToken()).resolves.toBe(renewedBeforeSignOut);
     await auth.signOut();
     await expect(auth.getIdToken()).resolves.toBe(renewedAfterSignOut);
+  });
+
+  it('keeps no renewal that a sign-out overtook', async () => {
+    const renewedForAlice = idToken({ payload: { sub: 'alice', exp: Math.floor(Date.now() / 1000) + 3600 } });
+    const renewedForBob = idToken({ payload: { sub: 'bob', exp: Math.floor(Date.now() / 1000) + 3600 } });
+    let answerRenewal!: (token: string) => void;
+    const backend = authBackend(idToken({ expiresIn: 20 }), new Promise(resolve => (answerRenewal = resolve)), idToken({ expiresIn: 20 }), renewedForBob);
+    const { auth } = spectroCloudAuth();
+
+    const beforeSignOut = auth.getIdToken();
+    await waitFor(() => expect(backend.refreshes).toHaveLength(2));
+    await auth.signOut();
+    answerRenewal(renewedForAlice);
+    await expect(beforeSignOut).resolves.toBe(renewedForAlice);
+    await expect(auth.getIdToken()).resolves.toBe(renewedForBob);
   });
 });

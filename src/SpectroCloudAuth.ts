@@ -20,24 +20,37 @@ export class SpectroCloudAuth implements SpectroCloudAuthApi {
   private readonly session: OAuth2;
   private renewed?: string;
   private renewal?: Promise<string>;
+  // Counts sign-outs: a renewal that one overtook belongs to the user before.
+  private signOuts = 0;
 
   constructor(private readonly createSession: () => OAuth2) {
     this.session = createSession();
   }
 
   async getIdToken(options?: AuthRequestOptions) {
+    const signOuts = this.signOuts;
     const token = await this.session.getIdToken(options);
     if (!needsRenewal(token)) return token;
     if (this.renewed && !needsRenewal(this.renewed)) return this.renewed;
-    this.renewal ??= this.createSession()
-      .getIdToken(options)
-      .then(renewed => (this.renewed = renewed))
-      .finally(() => (this.renewal = undefined));
+    if (!this.renewal) {
+      const renewal = this.createSession()
+        .getIdToken(options)
+        .then(renewed => {
+          if (signOuts === this.signOuts) this.renewed = renewed;
+          return renewed;
+        })
+        .finally(() => {
+          if (this.renewal === renewal) this.renewal = undefined;
+        });
+      this.renewal = renewal;
+    }
     return this.renewal;
   }
 
   async signOut() {
+    this.signOuts += 1;
     this.renewed = undefined;
+    this.renewal = undefined;
     await this.session.signOut();
   }
 
