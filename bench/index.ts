@@ -60,7 +60,7 @@ const measured = await (async () => {
     packed.remove();
   }
 })();
-const { bundle, footprint, loads, expiringLoads, openTab } = measured;
+const { bundle, footprint, loads, expiringLoads, environmentLoads, openTab } = measured;
 const renewals = expiringLoads.map(load => ({ clusters: load.clusters, renewals: load.tokenFetches - 1, refreshOnProxyCalls: load.refreshOnProxyCalls }));
 
 const results = {
@@ -81,6 +81,12 @@ const results = {
     loads,
     goal: { tokenFetchesPerTabLoad: GOALS.tokenFetchesPerTabLoad, refreshOnProxyCalls: 0 },
     met: loads.every(load => load.tokenFetches === GOALS.tokenFetchesPerTabLoad && load.refreshOnProxyCalls === 0),
+  },
+  // The same clusters taking three Palettes in turn (the default and two environments).
+  tokenFetchesPerEnvironment: {
+    loads: environmentLoads,
+    goal: { tokenFetchesPerEnvironmentPerTabLoad: GOALS.tokenFetchesPerTabLoad },
+    met: environmentLoads.every(load => load.fetchesPerEnvironment.every(fetches => fetches === GOALS.tokenFetchesPerTabLoad)),
   },
   // The same loads with an ID token half a minute from expiry at first.
   tokenRenewals: {
@@ -110,6 +116,12 @@ log(
       ['packages added, current / previous-line app', apps.map(app => app.packagesAdded).join(' / '), '', ''],
       ['duplicated Backstage packages, same apps', apps.map(app => app.duplicatedPackages.length).join(' / '), '0', met(results.installFootprint.met)],
       [`token fetches, ${loads.map(load => load.clusters).join(' / ')} clusters`, loads.map(load => load.tokenFetches).join(' / '), '1 each', met(results.tokenFetches.met)],
+      [
+        `token fetches per environment, 3 environments, ${environmentLoads.map(load => load.clusters).join(' / ')} clusters`,
+        environmentLoads.map(load => load.fetchesPerEnvironment.join('+')).join(' / '),
+        '1 each',
+        met(results.tokenFetchesPerEnvironment.met),
+      ],
       ['  of which by proxy calls', loads.map(load => `${load.refreshOnProxyCalls} of ${load.proxyCalls}`).join(' / '), '0', ''],
       ['renewals of an expiring ID token, same loads', renewals.map(load => load.renewals).join(' / '), '1 each', met(results.tokenRenewals.met)],
       ...LIFETIMES_SECONDS.map(lifetime => {
@@ -133,6 +145,8 @@ const regressions = [
   !results.installFootprint.met && `installing the module duplicates Backstage packages: ${footprint.apps.flatMap(app => app.duplicatedPackages).join(', ')}`,
   loads.some(load => load.tokenFetches > GOALS.tokenFetchesPerTabLoad) &&
     `a tab load fetched the token more than once: ${loads.map(load => `${load.tokenFetches} with ${load.clusters} clusters`).join(', ')}`,
+  !results.tokenFetchesPerEnvironment.met &&
+    `a tab load did not fetch each environment's token once: ${environmentLoads.map(load => `${load.fetchesPerEnvironment.join('+')} with ${load.clusters} clusters`).join(', ')}`,
   expiredSent > 0 && `${expiredSent} poll(s) of the open tab sent an expired ID token`,
 ].filter((problem): problem is string => typeof problem === 'string');
 if (regressions.length) fail(`${COMMAND} failed its gates:\n${regressions.map(problem => `  - ${problem}`).join('\n')}`);

@@ -105,6 +105,8 @@ function installSimulatedClock() {
  */
 async function startBackend() {
   const counts = { refresh: 0, proxy: 0, proxyWithToken: 0, services: 0 };
+  // Refresh calls per backend auth provider, for several environments.
+  let refreshesByProvider: Record<string, number> = {};
   let clusters: object[] = [];
   // What the refresh endpoint hands out, in turn; the last one from then on.
   let idTokens: string[] = [];
@@ -116,8 +118,10 @@ async function startBackend() {
     const { pathname } = new URL(req.url ?? '/', 'http://127.0.0.1');
     req.resume();
     let body: unknown;
-    if (req.method === 'GET' && pathname === '/api/auth/spectrocloud/refresh') {
-      counts.refresh += 1;
+    const refreshOf = /^\/api\/auth\/([^/]+)\/refresh$/.exec(pathname)?.[1];
+    if (req.method === 'GET' && refreshOf) {
+      refreshesByProvider[refreshOf] = (refreshesByProvider[refreshOf] ?? 0) + 1;
+      if (refreshOf === 'spectrocloud') counts.refresh += 1;
       if (freshLifetimeSeconds) served = idToken(0, freshLifetimeSeconds);
       else served = idTokens.length > 1 ? idTokens.shift()! : idTokens[0];
       body = {
@@ -145,11 +149,14 @@ async function startBackend() {
   return {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     counts,
-    setClusters(n: number) {
-      clusters = Array.from({ length: n }, (_, i) => ({ name: `palette-${i}`, authProvider: 'oidc', oidcTokenProvider: 'spectrocloud' }));
+    refreshesByProvider: () => refreshesByProvider,
+    /** `n` clusters, taking the token providers in turn. */
+    setClusters(n: number, tokenProviders = ['spectrocloud']) {
+      clusters = Array.from({ length: n }, (_, i) => ({ name: `palette-${i}`, authProvider: 'oidc', oidcTokenProvider: tokenProviders[i % tokenProviders.length] }));
     },
     reset(tokens: string[]) {
       for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] = 0;
+      refreshesByProvider = {};
       idTokens = [...tokens];
       freshLifetimeSeconds = undefined;
     },
@@ -180,9 +187,12 @@ function factoryOf(pieces: Pieces, id: string): (deps: Record<string, unknown>) 
   return factory as (deps: Record<string, unknown>) => any;
 }
 
-/** A fresh app's worth of APIs: the module's OAuth2 client and providers, and the plugin's backend client. */
-function createApis(pieces: Pieces, baseUrl: string) {
-  const configApi = new pieces.ConfigReader({ app: { baseUrl }, backend: { baseUrl } });
+/**
+ * A fresh app's worth of APIs: the module's OAuth2 client and providers, and
+ * the plugin's backend client; with `environments`, that app-config.
+ */
+function createApis(pieces: Pieces, baseUrl: string, environments: object[] = []) {
+  const configApi = new pieces.ConfigReader({ app: { baseUrl }, backend: { baseUrl }, kubernetes: { spectroCloudAuth: { environments } } });
   const discoveryApi = { getBaseUrl: async (pluginId: string) => `${baseUrl}/api/${pluginId}` };
   const oauthRequestApi = {
     createAuthRequester: () => async () => {
@@ -196,8 +206,12 @@ function createApis(pieces: Pieces, baseUrl: string) {
     },
     getAccessToken: async () => '',
   };
+  const fetchApi = { fetch: (...args: Parameters<typeof fetch>) => fetch(...args) };
   const authProviders: KubernetesAuthProvidersApi = factoryOf(pieces, AUTH_PROVIDERS_API_ID)({
     configApi,
+    discoveryApi,
+    fetchApi,
+    oauthRequestApi,
     gitlabAuthApi: unused,
     googleAuthApi: unused,
     microsoftAuthApi: unused,
@@ -205,11 +219,7 @@ function createApis(pieces: Pieces, baseUrl: string) {
     oneloginAuthApi: unused,
     spectroCloudAuthApi,
   });
-  const kubernetesApi = new pieces.KubernetesBackendClient({
-    discoveryApi,
-    fetchApi: { fetch: (...args: Parameters<typeof fetch>) => fetch(...args) },
-    kubernetesAuthProvidersApi: authProviders,
-  });
+  const kubernetesApi = new pieces.KubernetesBackendClient({ discoveryApi, fetchApi, kubernetesAuthProvidersApi: authProviders });
   return { authProviders, kubernetesApi };
 }
 
@@ -246,6 +256,23 @@ async function tabLoad(pieces: Pieces, backend: Backend, clusters: number, idTok
   };
 }
 
+/** Three Palettes: the default one and two environments, each with a backend auth provider of its own. */
+const ENVIRONMENTS = ['eu', 'us'].map(region => ({ tokenProviderName: `palette-${region}`, authProvider: `spectrocloud-${region}` }));
+
+/**
+ * One load of the Kubernetes tab with `clusters` clusters taking the three
+ * Palettes in turn: the refresh calls each Palette's auth provider got.
+ */
+async function environmentsTabLoad(pieces: Pieces, backend: Backend, clusters: number) {
+  backend.setClusters(clusters, ['spectrocloud', ...ENVIRONMENTS.map(e => e.tokenProviderName)]);
+  backend.reset([idToken(0)]);
+  const { authProviders, kubernetesApi } = createApis(pieces, backend.baseUrl, ENVIRONMENTS);
+  const auth = await pieces.generateAuth(entity, kubernetesApi, authProviders);
+  await kubernetesApi.getObjectsByEntity({ auth, entity: entity as any });
+  const providers = ['spectrocloud', ...ENVIRONMENTS.map(e => e.authProvider)].slice(0, Math.min(clusters, 1 + ENVIRONMENTS.length));
+  return { clusters, fetchesPerEnvironment: providers.map(provider => backend.refreshesByProvider()[provider] ?? 0) };
+}
+
 /**
  * Tab loads with 1, 10, 100... clusters: `loads` with a fresh ID token, and
  * `expiringLoads` with one half a minute from expiry at first, which the module
@@ -260,11 +287,13 @@ export async function measureTokenFlow(packed: PackedModule, clusterCounts: numb
   try {
     const loads = [];
     const expiringLoads = [];
+    const environmentLoads = [];
     for (const clusters of clusterCounts) {
       loads.push(await tabLoad(pieces, backend, clusters, [idToken(0)]));
       expiringLoads.push(await tabLoad(pieces, backend, clusters, [idToken(3600 - 30), idToken(0)]));
+      environmentLoads.push(await environmentsTabLoad(pieces, backend, clusters));
     }
-    return { loads, expiringLoads };
+    return { loads, expiringLoads, environmentLoads };
   } finally {
     await backend.close();
   }

@@ -91,7 +91,7 @@ describe('the opt-in SpectroCloud auth API', () => {
     const { auth, counts } = spectroCloudAuth();
     const getIdToken = jest.spyOn(auth, 'getIdToken');
 
-    const error: Error = await guardIdTokens(auth, 'spectrocloud').getIdToken().catch(e => e);
+    const error: Error = await guardIdTokens(auth, { name: 'spectrocloud', title: 'SpectroCloud' }).getIdToken().catch(e => e);
 
     expect(error.name).toBe('SpectroCloudSessionExpiredError');
     expect({ authApiCalls: getIdToken.mock.calls.length, ...counts, refreshes: backend.refreshes.length }).toEqual({

@@ -1,5 +1,8 @@
 import { OAuth2 } from '@backstage/core-app-api';
-import { ApiBlueprint, configApiRef, discoveryApiRef, oauthRequestApiRef, type AuthRequestOptions } from '@backstage/frontend-plugin-api';
+import {
+  ApiBlueprint, configApiRef, discoveryApiRef, oauthRequestApiRef,
+  type AuthRequestOptions, type ConfigApi, type DiscoveryApi, type OAuthRequestApi,
+} from '@backstage/frontend-plugin-api';
 import { idTokenProblem, RENEW_MARGIN } from './idToken';
 import { spectroCloudAuthApiRef, type SpectroCloudAuthApi } from './spectroCloudAuthApiRef';
 
@@ -61,6 +64,24 @@ export class SpectroCloudAuth implements SpectroCloudAuthApi {
   sessionState$ = () => this.session.sessionState$();
 }
 
+/**
+ * A {@link SpectroCloudAuth} for the backend auth provider `provider.id`, with
+ * the scopes and `auth.environment` of every SpectroCloud client here.
+ */
+export function createSpectroCloudAuth(
+  apis: { configApi: ConfigApi; discoveryApi: DiscoveryApi; oauthRequestApi: OAuthRequestApi },
+  provider: { id: string; title: string },
+) {
+  return new SpectroCloudAuth(() =>
+    OAuth2.create({
+      ...apis,
+      provider: { ...provider, icon: () => null },
+      environment: apis.configApi.getOptionalString('auth.environment'),
+      defaultScopes: ['openid', 'profile', 'email'],
+    }),
+  );
+}
+
 // Off by default: apps that get auth.spectrocloud from a SpectroCloud auth
 // plugin would otherwise see an API conflict.
 export const spectroCloudAuthApi = ApiBlueprint.make({
@@ -70,16 +91,6 @@ export const spectroCloudAuthApi = ApiBlueprint.make({
     defineParams({
       api: spectroCloudAuthApiRef,
       deps: { configApi: configApiRef, discoveryApi: discoveryApiRef, oauthRequestApi: oauthRequestApiRef },
-      factory: ({ configApi, discoveryApi, oauthRequestApi }) =>
-        new SpectroCloudAuth(() =>
-          OAuth2.create({
-            configApi,
-            discoveryApi,
-            oauthRequestApi,
-            provider: { id: 'spectrocloud', title: 'SpectroCloud', icon: () => null },
-            environment: configApi.getOptionalString('auth.environment'),
-            defaultScopes: ['openid', 'profile', 'email'],
-          }),
-        ),
+      factory: apis => createSpectroCloudAuth(apis, { id: 'spectrocloud', title: 'SpectroCloud' }),
     }),
 });

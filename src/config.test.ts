@@ -1,5 +1,5 @@
 import { mockApis } from '@backstage/frontend-test-utils';
-import { readTokenProviderName } from './config';
+import { readTokenProviderName, readTokenSources } from './config';
 
 const read = (tokenProviderName?: unknown) =>
   readTokenProviderName(
@@ -30,5 +30,32 @@ describe('kubernetes.spectroCloudAuth.tokenProviderName', () => {
 
   it.each([42, ''])('refuses %j, naming the key', value => {
     expect(() => read(value)).toThrow(/kubernetes\.spectroCloudAuth\.tokenProviderName/);
+  });
+});
+
+describe('kubernetes.spectroCloudAuth.environments', () => {
+  const sources = (spectroCloudAuth: object) => readTokenSources(mockApis.config({ data: { kubernetes: { spectroCloudAuth } } }));
+  const eu = { tokenProviderName: 'palette-eu', authProvider: 'spectrocloud-eu', title: 'SpectroCloud EU' };
+
+  it('adds a token source per environment after the default one, titled by authProvider unless a title is given', () => {
+    expect(sources({ environments: [eu, { tokenProviderName: 'palette-us', authProvider: 'spectrocloud-us' }] })).toEqual([
+      { name: 'spectrocloud', title: 'SpectroCloud' },
+      { name: 'palette-eu', title: 'SpectroCloud EU', authProvider: 'spectrocloud-eu' },
+      { name: 'palette-us', title: 'spectrocloud-us', authProvider: 'spectrocloud-us' },
+    ]);
+  });
+
+  it('changes nothing without environments', () => {
+    expect(sources({})).toEqual([{ name: 'spectrocloud', title: 'SpectroCloud' }]);
+  });
+
+  it.each([
+    ['a name used twice', { environments: [eu, { ...eu, authProvider: 'other' }] }, 'SpectroCloudEnvironmentError', /environments\[1\].*'palette-eu' is already served by an earlier environment/],
+    ['the default name', { environments: [{ ...eu, tokenProviderName: 'spectrocloud' }] }, 'SpectroCloudEnvironmentError', /environments\[0\].*already served by auth\.spectrocloud/],
+    ['a stock provider', { environments: [{ ...eu, tokenProviderName: 'okta' }] }, 'SpectroCloudTokenProviderNameError', /environments\[0\]\.tokenProviderName 'okta'/],
+    ['a name the proxy cannot match', { environments: [{ ...eu, tokenProviderName: 'Palette-EU' }] }, 'SpectroCloudTokenProviderNameError', /Use 'palette-eu'/],
+    ['no authProvider', { environments: [{ tokenProviderName: 'palette-eu' }] }, 'SpectroCloudEnvironmentError', /environments\[0\].*has no authProvider/],
+  ])('refuses %s, naming the entry', (_, config, name, message) => {
+    expect(() => sources(config)).toThrow(expect.objectContaining({ name, message: expect.stringMatching(message) }));
   });
 });

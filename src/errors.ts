@@ -8,25 +8,31 @@ class SpectroCloudAuthError extends Error {
 }
 
 const error = (name: string, message: string) => new SpectroCloudAuthError(name, message);
-const forClusters = (provider: string) => `for oidcTokenProvider '${provider}'`;
 
-export const signInRequired = (provider: string, cause: unknown) =>
-  error('SpectroCloudSignInRequiredError', `SpectroCloud sign-in ${forClusters(provider)} did not complete (${cause instanceof Error ? cause.name : 'no reason given'}). Sign in and try again.`);
+/** A token source, as messages name it: its title and its clusters' oidcTokenProvider. */
+type Source = { name: string; title: string };
+const forClusters = (source: Source) => `for oidcTokenProvider '${source.name}'`;
 
-export const signInOrAddBackendModule = (provider: string) =>
-  error('SpectroCloudSignInRequiredError', `Not signed in with SpectroCloud ${forClusters(provider)}, and the Kubernetes backend shows no cluster without that token: sign in, or add backstage-plugin-kubernetes-backend-module-spectrocloud-auth to the backend to see the other clusters.`);
+export const signInRequired = (source: Source, cause: unknown) =>
+  error('SpectroCloudSignInRequiredError', `${source.title} sign-in ${forClusters(source)} did not complete (${cause instanceof Error ? cause.name : 'no reason given'}). Sign in and try again.`);
 
-export const idTokenMissing = (provider: string) =>
-  error('SpectroCloudIdTokenMissingError', `SpectroCloud gave no ID token ${forClusters(provider)}. Request the 'openid' scope.`);
+export const signInOrAddBackendModule = (source: Source) =>
+  error('SpectroCloudSignInRequiredError', `Not signed in with ${source.title} ${forClusters(source)}, and the Kubernetes backend shows no cluster without that token: sign in, or add backstage-plugin-kubernetes-backend-module-spectrocloud-auth to the backend to see the other clusters.`);
 
-export const notAnIdToken = (provider: string, alg: string) =>
-  error('SpectroCloudTokenNotAnIdTokenError', `SpectroCloud gave a ${alg} token ${forClusters(provider)}, which Kubernetes refuses. Reload, or use a backend that returns Palette's ID token.`);
+export const idTokenMissing = (source: Source) =>
+  error('SpectroCloudIdTokenMissingError', `${source.title} gave no ID token ${forClusters(source)}. Request the 'openid' scope.`);
 
-export const sessionExpired = (provider: string, expiresAt: Date) =>
-  error('SpectroCloudSessionExpiredError', `The SpectroCloud ID token ${forClusters(provider)} is valid until ${expiresAt.toISOString()} (browser clock: ${new Date().toISOString()}). Sign in again.`);
+export const notAnIdToken = (source: Source, alg: string) =>
+  error('SpectroCloudTokenNotAnIdTokenError', `${source.title} gave a ${alg} token ${forClusters(source)}, which Kubernetes refuses. Reload, or use a backend that returns Palette's ID token.`);
 
-export const invalidTokenProviderName = (name: string, suggestion?: string) =>
-  error('SpectroCloudTokenProviderNameError', `kubernetes.spectroCloudAuth.tokenProviderName '${name}' must be a lowercase header token, not a stock provider. ${suggestion ? `Use '${suggestion}' there and as the clusters' oidcTokenProvider.` : 'Choose another name.'}`);
+export const sessionExpired = (source: Source, expiresAt: Date) =>
+  error('SpectroCloudSessionExpiredError', `The ${source.title} ID token ${forClusters(source)} is valid until ${expiresAt.toISOString()} (browser clock: ${new Date().toISOString()}). Sign in again.`);
+
+export const invalidTokenProviderName = (key: string, name: string, suggestion?: string) =>
+  error('SpectroCloudTokenProviderNameError', `${key} '${name}' must be a lowercase header token, not a stock provider. ${suggestion ? `Use '${suggestion}' there and as the clusters' oidcTokenProvider.` : 'Choose another name.'}`);
+
+export const invalidEnvironment = (key: string, problem: string) =>
+  error('SpectroCloudEnvironmentError', `${key} is refused: ${problem}.`);
 
 export const missingSpectroCloudAuthApi = () =>
   error('MissingSpectroCloudAuthApiError', 'No auth.spectrocloud API is registered. Enable api:kubernetes/spectrocloud-auth, or install a plugin that provides it.');

@@ -52,7 +52,7 @@ describe('idTokenProblem', () => {
 describe('guardIdTokens', () => {
   const guarded = (getIdToken: () => Promise<unknown>) => {
     const auth = { getIdToken: jest.fn(getIdToken) as jest.Mock<Promise<string>> };
-    return { auth, guard: guardIdTokens(auth, 'spectrocloud') };
+    return { auth, guard: guardIdTokens(auth, { name: 'spectrocloud', title: 'SpectroCloud' }) };
   };
   const named = (name: string, message: string) => Object.assign(new Error(message), { name });
 

@@ -9,7 +9,7 @@ import {
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
 import { KubernetesAuthProviders, kubernetesAuthProvidersApiRef } from '@backstage/plugin-kubernetes-react';
 import type { JsonObject } from '@backstage/types';
-import { waitFor } from '@testing-library/react';
+import { act, waitFor } from '@testing-library/react';
 import spectroCloudModule from './index';
 import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
 import {
@@ -128,17 +128,18 @@ describe('without a usable SpectroCloud ID token', () => {
   });
 });
 
+// The Kubernetes tab decorates one objects request with every cluster's
+// credentials, again every 10 seconds.
+async function objectsRequestAuth(authProviders: Awaited<ReturnType<typeof startKubernetesApis>>['authProviders'], clusters = CLUSTERS) {
+  let body = {};
+  for (const cluster of clusters) {
+    const provider = cluster.oidcTokenProvider ? `oidc.${cluster.oidcTokenProvider}` : cluster.authProvider;
+    body = await authProviders.decorateRequestBodyForAuth(provider, body as never);
+  }
+  return (body as { auth: typeof ALL_CREDENTIALS }).auth;
+}
+
 describe('a user without a SpectroCloud session', () => {
-  // The Kubernetes tab decorates one objects request with every cluster's
-  // credentials, again every 10 seconds.
-  const objectsRequestAuth = async (authProviders: Awaited<ReturnType<typeof startKubernetesApis>>['authProviders']) => {
-    let body = {};
-    for (const cluster of CLUSTERS) {
-      const provider = cluster.oidcTokenProvider ? `oidc.${cluster.oidcTokenProvider}` : cluster.authProvider;
-      body = await authProviders.decorateRequestBodyForAuth(provider, body as never);
-    }
-    return (body as { auth: typeof ALL_CREDENTIALS }).auth;
-  };
   const withoutSpectroCloud = { ...ALL_CREDENTIALS, oidc: { ...ALL_CREDENTIALS.oidc, spectrocloud: '' } };
 
   it('is asked once, not on every objects request; with the backend module, each request goes on without the token at once', async () => {
@@ -198,6 +199,53 @@ describe('a user without a SpectroCloud session', () => {
     spectroCloudAuth.asked[1].signIn();
     await signedIn;
     expect(backend.proxyRequests().map(r => r.headers['backstage-kubernetes-authorization-oidc-spectrocloud'])).toEqual([SPECTROCLOUD_TOKEN]);
+  });
+});
+
+describe('several SpectroCloud environments', () => {
+  const EU_TOKEN = idToken({ payload: { sub: 'alice', iss: 'https://eu.palette.example', exp: Math.floor(Date.now() / 1000) + 3600 } });
+  const config = {
+    kubernetes: {
+      spectroCloudAuth: { environments: [{ tokenProviderName: 'palette-eu', authProvider: 'spectrocloud-eu', title: 'SpectroCloud EU' }] },
+    },
+  };
+  const clusters = [...CLUSTERS, { name: 'palette-eu-prod', authProvider: 'oidc', oidcTokenProvider: 'palette-eu' }];
+
+  // The backend auth provider spectrocloud-eu, which the environment's own
+  // OAuth2 client asks through global fetch: a session with EU_TOKEN.
+  const euAuthBackend = () =>
+    jest.spyOn(globalThis, 'fetch').mockImplementation(async input => {
+      if (!String(input).includes('/api/auth/spectrocloud-eu/refresh')) return new Response(null, { status: 404 });
+      return Response.json({ providerInfo: { idToken: EU_TOKEN, accessToken: 'access', scope: 'openid profile email', expiresInSeconds: 3600 }, profile: {} });
+    });
+  afterEach(() => jest.restoreAllMocks());
+
+  it("sends each environment's clusters the token of its own sign-in, and keeps every other provider", async () => {
+    euAuthBackend();
+    const { authProviders } = await startKubernetesApis({ config, clusters });
+
+    const auth = await act(() => objectsRequestAuth(authProviders, clusters));
+    expect(auth).toEqual({ ...ALL_CREDENTIALS, oidc: { ...ALL_CREDENTIALS.oidc, 'palette-eu': EU_TOKEN } });
+  });
+
+  it("gives pod logs of an environment's cluster only that environment's token", async () => {
+    euAuthBackend();
+    const { kubernetesApi, backend } = await startKubernetesApis({ config, clusters });
+
+    await act(async () => {
+      await kubernetesApi.proxy({ clusterName: 'palette-eu-prod', path: '/api/v1/namespaces/default/pods/p/log' });
+      await kubernetesApi.proxy({ clusterName: 'palette-prod', path: '/api/v1/namespaces/default/pods/p/log' });
+    });
+    const tokens = backend.proxyRequests().map(r => [r.headers['backstage-kubernetes-cluster'], Object.values(r.headers).filter(v => v === EU_TOKEN || v === SPECTROCLOUD_TOKEN)]);
+    expect(tokens).toEqual([
+      ['palette-eu-prod', [EU_TOKEN]],
+      ['palette-prod', [SPECTROCLOUD_TOKEN]],
+    ]);
+  });
+
+  it('reports an environment the module cannot serve at app start', async () => {
+    const errors = await errorsAtAppStart({ config: { kubernetes: { spectroCloudAuth: { environments: [{ tokenProviderName: 'palette-eu' }] } } } });
+    expect(errors.map(e => e.name)).toEqual(['SpectroCloudEnvironmentError']);
   });
 });
 

@@ -2,25 +2,25 @@ import { useEffect } from 'react';
 import {
   ApiBlueprint, AppRootElementBlueprint, appTreeApiRef, configApiRef, createFrontendModule,
   discoveryApiRef, errorApiRef, fetchApiRef, gitlabAuthApiRef, googleAuthApiRef, microsoftAuthApiRef,
-  oktaAuthApiRef, oneloginAuthApiRef, useApi, useApiHolder,
+  oauthRequestApiRef, oktaAuthApiRef, oneloginAuthApiRef, useApi, useApiHolder,
   type DiscoveryApi, type FetchApi, type OpenIdConnectApi,
 } from '@backstage/frontend-plugin-api';
 import {
   KubernetesAuthProviders, kubernetesAuthProvidersApiRef, type KubernetesAuthProvidersApi,
 } from '@backstage/plugin-kubernetes-react';
-import { readTokenProviderName } from './config';
+import { readTokenSources, type TokenSource } from './config';
 import * as errors from './errors';
 import { idTokenProblem, SEND_MARGIN } from './idToken';
-import { spectroCloudAuthApi } from './SpectroCloudAuth';
+import { createSpectroCloudAuth, spectroCloudAuthApi } from './SpectroCloudAuth';
 import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
 
 // A usable ID token, or an error that names the cause and the fix, so that
 // no request goes to a cluster without a token as if it had one.
-function usableIdToken(token: unknown, provider: string): string {
-  if (typeof token !== 'string' || !token.trim()) throw errors.idTokenMissing(provider);
+function usableIdToken(token: unknown, source: TokenSource): string {
+  if (typeof token !== 'string' || !token.trim()) throw errors.idTokenMissing(source);
   const problem = idTokenProblem(token, SEND_MARGIN);
-  if (problem && 'alg' in problem) throw errors.notAnIdToken(provider, problem.alg);
-  if (problem) throw errors.sessionExpired(provider, problem.expiresAt);
+  if (problem && 'alg' in problem) throw errors.notAnIdToken(source, problem.alg);
+  if (problem) throw errors.sessionExpired(source, problem.expiresAt);
   return token;
 }
 
@@ -29,16 +29,16 @@ function usableIdToken(token: unknown, provider: string): string {
  * user to sign in when they have no session, and gives a usable ID token or
  * an error.
  */
-export function guardIdTokens(auth: OpenIdConnectApi, provider: string): OpenIdConnectApi {
+export function guardIdTokens(auth: OpenIdConnectApi, source: TokenSource): OpenIdConnectApi {
   return {
     async getIdToken(options) {
       let token: unknown;
       try {
         token = await auth.getIdToken(options);
       } catch (error) {
-        throw errors.signInRequired(provider, error);
+        throw errors.signInRequired(source, error);
       }
-      return usableIdToken(token, provider);
+      return usableIdToken(token, source);
     },
   };
 }
@@ -52,22 +52,22 @@ export function guardIdTokens(auth: OpenIdConnectApi, provider: string): OpenIdC
  * other clusters, the request goes on without the token; elsewhere it fails
  * saying so. Asked again once the user has had a session.
  */
-export function askOnce(auth: OpenIdConnectApi, provider: string, backendModuleServes: (provider: string) => Promise<boolean>): OpenIdConnectApi {
+export function askOnce(auth: OpenIdConnectApi, source: TokenSource, backendModuleServes: (provider: string) => Promise<boolean>): OpenIdConnectApi {
   let asked = false;
   return {
     async getIdToken() {
       const token = await auth.getIdToken({ optional: true }).catch(() => '');
       if (token) {
         asked = false;
-        return usableIdToken(token, provider);
+        return usableIdToken(token, source);
       }
       if (!asked) {
         asked = true;
         // A rejected or closed sign-in is the user's answer, not an error.
         auth.getIdToken().catch(() => {});
       }
-      if (await backendModuleServes(provider)) return '';
-      throw errors.signInOrAddBackendModule(provider);
+      if (await backendModuleServes(source.name)) return '';
+      throw errors.signInOrAddBackendModule(source);
     },
   };
 }
@@ -93,6 +93,7 @@ const authProvidersDeps = {
   configApi: configApiRef,
   discoveryApi: discoveryApiRef,
   fetchApi: fetchApiRef,
+  oauthRequestApi: oauthRequestApiRef,
   gitlabAuthApi: gitlabAuthApiRef,
   googleAuthApi: googleAuthApiRef,
   microsoftAuthApi: microsoftAuthApiRef,
@@ -104,10 +105,19 @@ const authProvidersDeps = {
 // Named, so that the start-up check can tell this module's providers API
 // extensions from any other by their factory.
 function buildAuthProviders(deps: { [K in keyof typeof authProvidersDeps]: (typeof authProvidersDeps)[K]['T'] }): KubernetesAuthProvidersApi {
-  const tokenProviderName = readTokenProviderName(deps.configApi);
-  const auth = deps.spectroCloudAuthApi;
+  // auth.spectrocloud for the default token source; a client of its own for
+  // each environment, so that their sessions never touch one another.
+  const sources = readTokenSources(deps.configApi).map(source => ({
+    source,
+    auth: source.authProvider
+      ? createSpectroCloudAuth(
+          { configApi: deps.configApi, discoveryApi: deps.discoveryApi, oauthRequestApi: deps.oauthRequestApi },
+          { id: source.authProvider, title: source.title },
+        )
+      : deps.spectroCloudAuthApi,
+  }));
   // The Kubernetes plugin's own providers, and SpectroCloud's.
-  const providers = (spectroCloud: OpenIdConnectApi) =>
+  const providers = (spectroCloud: (auth: OpenIdConnectApi, source: TokenSource) => OpenIdConnectApi) =>
     new KubernetesAuthProviders({
       microsoftAuthApi: deps.microsoftAuthApi,
       googleAuthApi: deps.googleAuthApi,
@@ -117,13 +127,14 @@ function buildAuthProviders(deps: { [K in keyof typeof authProvidersDeps]: (type
         microsoft: deps.microsoftAuthApi,
         okta: deps.oktaAuthApi,
         onelogin: deps.oneloginAuthApi,
-        [tokenProviderName]: spectroCloud,
+        ...Object.fromEntries(sources.map(({ source, auth }) => [source.name, spectroCloud(auth, source)])),
       },
     });
   // The objects request decorates its body; pod logs and other proxy actions
   // ask for credentials, and never run without the token.
-  const forObjects = providers(askOnce(auth, tokenProviderName, backendModuleCheck(deps.discoveryApi, deps.fetchApi)));
-  const forProxy = providers(guardIdTokens(auth, tokenProviderName));
+  const backendModuleServes = backendModuleCheck(deps.discoveryApi, deps.fetchApi);
+  const forObjects = providers((auth, source) => askOnce(auth, source, backendModuleServes));
+  const forProxy = providers(guardIdTokens);
   return {
     decorateRequestBodyForAuth: (authProvider, body) => forObjects.decorateRequestBodyForAuth(authProvider, body),
     getCredentials: authProvider => forProxy.getCredentials(authProvider),
@@ -154,7 +165,7 @@ function StartupCheck() {
   useEffect(() => {
     if (!apis.get(spectroCloudAuthApiRef)) errorApi.post(errors.missingSpectroCloudAuthApi());
     try {
-      readTokenProviderName(configApi);
+      readTokenSources(configApi);
     } catch (error) {
       errorApi.post(error as Error);
     }

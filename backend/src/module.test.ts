@@ -3,7 +3,7 @@
  */
 import { ConfigReader } from '@backstage/config';
 import type { AuthenticationStrategy, ClusterDetails, KubernetesCredential, KubernetesFetcher } from '@backstage/plugin-kubernetes-node';
-import { authStrategies, readTokenProviders, SIGN_IN_MESSAGE, skipClustersWithoutToken, spectroCloudOidcStrategy } from './module';
+import { authStrategies, readTokenProviders, signInMessage, skipClustersWithoutToken, spectroCloudOidcStrategy } from './module';
 
 // The backend's own defaults, from the file that builds them: the package
 // does not export the map.
@@ -38,7 +38,7 @@ const fetchParams = (clusterDetails: ClusterDetails, credential: KubernetesCrede
 describe('authStrategies', () => {
   it("keeps every one of the Kubernetes backend's default strategies", () => {
     const defaults = buildDefaultAuthStrategyMap({ config, logger });
-    const ours = authStrategies({ config, logger, tokenProviders: ['spectrocloud'] });
+    const ours = authStrategies({ config, logger, tokenProviders: new Map([['spectrocloud', 'SpectroCloud']]) });
     expect([...ours.keys()].sort()).toEqual([...defaults.keys()].sort());
     const classes = (map: Map<string, AuthenticationStrategy>) => [...map].filter(([key]) => key !== 'oidc').map(([key, s]) => [key, s.constructor]);
     expect(classes(ours)).toEqual(classes(defaults));
@@ -46,14 +46,14 @@ describe('authStrategies', () => {
 });
 
 describe('a SpectroCloud cluster asked for without its token', () => {
-  const strategy = spectroCloudOidcStrategy(['spectrocloud', 'palette']);
+  const strategy = spectroCloudOidcStrategy(new Map([['spectrocloud', 'SpectroCloud'], ['palette', 'SpectroCloud EU']]));
 
   it('gets its own error and no request; the other clusters are fetched as before', async () => {
     const fetcher = recordingFetcher();
     const wrapped = skipClustersWithoutToken(fetcher);
     const palette = cluster('palette-dev', 'palette');
     const withoutToken = await wrapped.fetchObjectsForService(fetchParams(palette, await strategy.getCredential(palette, {})));
-    expect(withoutToken).toEqual({ errors: [{ errorType: 'FETCH_ERROR', message: SIGN_IN_MESSAGE }], responses: [] });
+    expect(withoutToken).toEqual({ errors: [{ errorType: 'FETCH_ERROR', message: "Sign in with SpectroCloud EU to see this cluster's resources." }], responses: [] });
     expect(fetcher.fetchObjectsForService).not.toHaveBeenCalled();
 
     const okta = cluster('okta-cluster', 'okta');
@@ -81,8 +81,15 @@ describe('a SpectroCloud cluster asked for without its token', () => {
 });
 
 describe('readTokenProviders', () => {
-  it("reads the frontend module's token-provider name, spectrocloud by default", () => {
-    expect(readTokenProviders(new ConfigReader({}))).toEqual(['spectrocloud']);
-    expect(readTokenProviders(new ConfigReader({ kubernetes: { spectroCloudAuth: { tokenProviderName: 'palette' } } }))).toEqual(['palette']);
+  it("reads the frontend module's token-provider names with their titles, spectrocloud by default", () => {
+    expect(readTokenProviders(new ConfigReader({}))).toEqual(new Map([['spectrocloud', 'SpectroCloud']]));
+    const spectroCloudAuth = {
+      tokenProviderName: 'palette',
+      environments: [{ tokenProviderName: 'palette-eu', authProvider: 'spectrocloud-eu', title: 'SpectroCloud EU' }, { tokenProviderName: 'palette-us', authProvider: 'spectrocloud-us' }],
+    };
+    expect(readTokenProviders(new ConfigReader({ kubernetes: { spectroCloudAuth } }))).toEqual(
+      new Map([['palette', 'SpectroCloud'], ['palette-eu', 'SpectroCloud EU'], ['palette-us', 'spectrocloud-us']]),
+    );
+    expect(signInMessage('SpectroCloud')).toBe("Sign in with SpectroCloud to see this cluster's resources.");
   });
 });

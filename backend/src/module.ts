@@ -9,15 +9,25 @@ import {
   type AuthenticationStrategy, type KubernetesCredential, type KubernetesFetcher,
 } from '@backstage/plugin-kubernetes-node';
 
-/** What a cluster shows when it needs a SpectroCloud token the request lacks. */
-export const SIGN_IN_MESSAGE = "Sign in with SpectroCloud to see this cluster's resources.";
+/** What a cluster shows when it needs a token of the Palette `title` that the request lacks. */
+export const signInMessage = (title: string) => `Sign in with ${title} to see this cluster's resources.`;
 
 /** The route that tells the frontend module this backend module is here. */
 export const TOKEN_PROVIDERS_PATH = '/spectrocloud-auth/token-providers';
 
-/** The SpectroCloud token-provider names, from the frontend module's config. */
-export function readTokenProviders(config: RootConfigService): string[] {
-  return [config.getOptionalString('kubernetes.spectroCloudAuth.tokenProviderName') ?? 'spectrocloud'];
+/**
+ * The SpectroCloud token-provider names, each with the title of its Palette,
+ * from the frontend module's config, which checks them.
+ */
+export function readTokenProviders(config: RootConfigService): Map<string, string> {
+  const settings = config.getOptionalConfig('kubernetes.spectroCloudAuth');
+  return new Map([
+    [settings?.getOptionalString('tokenProviderName') ?? 'spectrocloud', 'SpectroCloud'],
+    ...(settings?.getOptionalConfigArray('environments') ?? []).map(environment => {
+      const title = environment.getOptionalString('title') ?? environment.getString('authProvider');
+      return [environment.getString('tokenProviderName'), title] as [string, string];
+    }),
+  ]);
 }
 
 // Credentials standing for a missing SpectroCloud token. The backend asks
@@ -25,27 +35,29 @@ export function readTokenProviders(config: RootConfigService): string[] {
 // whole response; so such a credential goes on to the fetcher, which turns it
 // into that cluster's own error. Anything else that uses it, such as the
 // proxy behind pod logs, reads its token and fails as the stock strategy does.
-const withoutToken = new WeakSet<KubernetesCredential>();
+// Each such credential maps to the title of its Palette.
+const withoutToken = new WeakMap<KubernetesCredential, string>();
 
-function credentialWithoutToken(tokenProvider: string): KubernetesCredential {
+function credentialWithoutToken(tokenProvider: string, title: string): KubernetesCredential {
   const credential = {
     type: 'bearer token' as const,
     get token(): string {
       throw new Error(`Auth token not found under oidc.${tokenProvider} in request body`);
     },
   };
-  withoutToken.add(credential);
+  withoutToken.set(credential, title);
   return credential;
 }
 
 /** The stock `oidc` strategy, except that a missing SpectroCloud token is no error yet. */
-export function spectroCloudOidcStrategy(tokenProviders: string[]): AuthenticationStrategy {
+export function spectroCloudOidcStrategy(tokenProviders: Map<string, string>): AuthenticationStrategy {
   const oidc = new OidcStrategy();
   return {
     async getCredential(cluster, auth) {
       const tokenProvider = cluster.authMetadata[ANNOTATION_KUBERNETES_OIDC_TOKEN_PROVIDER];
       const tokens = auth.oidc as { [tokenProvider: string]: unknown } | undefined;
-      if (tokenProviders.includes(tokenProvider) && !tokens?.[tokenProvider]) return credentialWithoutToken(tokenProvider);
+      const title = tokenProviders.get(tokenProvider);
+      if (title && !tokens?.[tokenProvider]) return credentialWithoutToken(tokenProvider, title);
       return oidc.getCredential(cluster, auth);
     },
     validateCluster: authMetadata => oidc.validateCluster(authMetadata),
@@ -57,8 +69,9 @@ export function spectroCloudOidcStrategy(tokenProviders: string[]): Authenticati
 export function skipClustersWithoutToken(fetcher: KubernetesFetcher): KubernetesFetcher {
   return {
     async fetchObjectsForService(params) {
-      if (!withoutToken.has(params.credential)) return fetcher.fetchObjectsForService(params);
-      return { errors: [{ errorType: 'FETCH_ERROR', message: SIGN_IN_MESSAGE }], responses: [] };
+      const title = withoutToken.get(params.credential);
+      if (!title) return fetcher.fetchObjectsForService(params);
+      return { errors: [{ errorType: 'FETCH_ERROR', message: signInMessage(title) }], responses: [] };
     },
     fetchPodMetricsByNamespaces: (...args) => fetcher.fetchPodMetricsByNamespaces(...args),
   };
@@ -68,7 +81,7 @@ export function skipClustersWithoutToken(fetcher: KubernetesFetcher): Kubernetes
  * The Kubernetes backend's default strategies (adding any strategy replaces
  * them all), with `oidc` replaced.
  */
-export function authStrategies(options: { config: RootConfigService; logger: LoggerService; tokenProviders: string[] }) {
+export function authStrategies(options: { config: RootConfigService; logger: LoggerService; tokenProviders: Map<string, string> }) {
   const { config, logger, tokenProviders } = options;
   return new Map<string, AuthenticationStrategy>([
     ['aks', new AksStrategy()],
@@ -85,8 +98,9 @@ export function authStrategies(options: { config: RootConfigService; logger: Log
 /**
  * Lets the Kubernetes tab show every other cluster to users without a
  * SpectroCloud session: a cluster whose `oidcTokenProvider` is a SpectroCloud
- * one, asked for without its token, shows "Sign in with SpectroCloud to see
- * this cluster's resources." and gets no request.
+ * one (the default's or an environment's), asked for without its token, shows
+ * "Sign in with SpectroCloud to see this cluster's resources." (with the
+ * environment's title) and gets no request.
  *
  * @public
  */
@@ -109,7 +123,7 @@ export const kubernetesModuleSpectroCloudAuth = createBackendModule({
         }
         fetchers.addFetcher(async ({ getDefault }) => skipClustersWithoutToken(await getDefault()));
         http.use((req, res, next) => {
-          if (req.method === 'GET' && req.path === TOKEN_PROVIDERS_PATH) res.json({ tokenProviders });
+          if (req.method === 'GET' && req.path === TOKEN_PROVIDERS_PATH) res.json({ tokenProviders: [...tokenProviders.keys()] });
           else next();
         });
       },

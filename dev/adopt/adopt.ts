@@ -33,7 +33,7 @@ import { readDocumentSnippets, snippet } from '../lib/snippets.ts';
 import { createTemporaryDirectory, removeTemporaryDirectory } from '../lib/temporaryDirectory.ts';
 import { stackInstallProblem } from '../stack/install.ts';
 import { startStandIns, type StandIns } from '../stack/standIns.ts';
-import { SIGN_IN_MESSAGE } from '../../backend/src/module.ts';
+import { signInMessage } from '../../backend/src/module.ts';
 import { deniedUserGets403, guestSeesOtherClusters, permittedUserSeesPods } from './browserChecks.ts';
 import { addBeforeBackendStart, createBackstageApp, pinSignalsBackendToTemplate, runCommandSnippet, startWorkspacePackage, type RunningPiece } from './generatedApp.ts';
 import { addToAppConfig, fileSnippet } from './readme.ts';
@@ -160,7 +160,7 @@ async function main() {
     // in browser contexts of their own.
     const checked = await Promise.all([
       steps.run(`Chromium: a guest rejects SpectroCloud sign-in, sees shared-sa's pods and is not asked again for ${GUEST_POLLING_SECONDS} s`, () =>
-        guestSeesOtherClusters(browser!, { appUrl, auditLogPath, artifactsDir: artifacts, name: 'guest', message: SIGN_IN_MESSAGE, seconds: GUEST_POLLING_SECONDS }),
+        guestSeesOtherClusters(browser!, { appUrl, auditLogPath, artifactsDir: artifacts, name: 'guest', message: signInMessage('SpectroCloud'), seconds: GUEST_POLLING_SECONDS }),
       ),
       (async () => [
         await steps.run(`Chromium: a guest signs in with SpectroCloud as ${ALICE.id} and sees palette-dev's pods`, () =>

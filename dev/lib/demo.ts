@@ -28,7 +28,15 @@ export const ALICE: DemoUser = { id: 'alice', email: 'alice@example.com', name: 
 export const BOB: DemoUser = { id: 'bob', email: 'bob@example.com', name: 'Bob', groups: ['contractors'] };
 export const DEMO_USERS: DemoUser[] = [ALICE, BOB];
 
-/** Where the SpectroCloud auth backend module receives the issuer's answer. */
-export function spectroCloudRedirectUri(backendUrl: string): string {
-  return `${backendUrl}/api/auth/spectrocloud/handler/frame`;
+/** Where the backend auth provider `providerId` receives the issuer's answer. */
+export function spectroCloudRedirectUri(backendUrl: string, providerId = 'spectrocloud'): string {
+  return `${backendUrl}/api/auth/${providerId}/handler/frame`;
 }
+
+/**
+ * The second Palette of the two-environment stack (SPECTROCLOUD_ENVIRONMENTS=2):
+ * its clusters' token-provider name, its backend auth provider and its title.
+ */
+export const SECOND_ENVIRONMENT = { tokenProviderName: 'palette-eu', authProvider: 'spectrocloud-eu', title: 'SpectroCloud EU' };
+/** Its cluster, which trusts only its issuer. */
+export const SECOND_ENVIRONMENT_CLUSTER = 'palette-eu-dev';

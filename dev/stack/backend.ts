@@ -17,6 +17,8 @@ if (process.env.SPECTROCLOUD_AUTH_BACKEND === 'published') {
 }
 backend.add(exportsOf(import('@backstage/plugin-catalog-backend')));
 backend.add(exportsOf(import('@backstage/plugin-kubernetes-backend')));
+// Clusters of a second Palette, as the SpectroCloud cluster provider supplies them (none unless stack.ts gives some).
+backend.add(import('./paletteClusterSupplier.ts'));
 // This repository's backend module, unless stack.ts asks for the stock Kubernetes backend alone.
 if (process.env.SPECTROCLOUD_KUBERNETES_BACKEND !== 'stock') {
   backend.add(exportsOf(import('../../backend/src/index.ts')));

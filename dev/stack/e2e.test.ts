@@ -12,10 +12,12 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   DEFAULT_CHROMIUM_PATH, clusterCard, countSignInDialogs, enterAsGuest, launchBrowser, signInDialog, signInFromDialog, signInWithSpectroCloud,
 } from '../lib/browser.ts';
-import { ALICE, BOB, CLIENT_ID, COMPONENT, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, READER_GROUP } from '../lib/demo.ts';
+import {
+  ALICE, BOB, CLIENT_ID, COMPONENT, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, READER_GROUP, SECOND_ENVIRONMENT, SECOND_ENVIRONMENT_CLUSTER,
+} from '../lib/demo.ts';
 import { readAuditLog, tokenFingerprint, type AuditRecord } from './kube-apiserver/auditLog.ts';
 import { startStack, type Stack, type StackOptions } from './stack.ts';
-import { SIGN_IN_MESSAGE } from '../../backend/src/module.ts';
+import { signInMessage } from '../../backend/src/module.ts';
 
 const rootDir = path.resolve(fileURLToPath(import.meta.url), '../../..');
 const artifacts = path.join(rootDir, '.e2e-artifacts');
@@ -250,7 +252,7 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
       await clusterCard(page, 'shared-sa').getByText('2 pods').waitFor();
       // The Kubernetes tab folds cluster errors into a warning panel.
       await page.getByText('There was a problem retrieving Kubernetes objects').click();
-      const message = page.getByText(SIGN_IN_MESSAGE).first();
+      const message = page.getByText(signInMessage('SpectroCloud')).first();
       await message.waitFor();
       await page.screenshot({ path: path.join(artifacts, '3a-guest-rejected.png'), fullPage: true });
 
@@ -272,7 +274,7 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
       await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
       await page.screenshot({ path: path.join(artifacts, '3b-guest-signed-in-elsewhere.png'), fullPage: true });
       report('a guest without a SpectroCloud session', [
-        `after "Reject all": shared-sa shows 2 pods; palette-dev says "${SIGN_IN_MESSAGE}"`,
+        `after "Reject all": shared-sa shows 2 pods; palette-dev says "${signInMessage('SpectroCloud')}"`,
         `sign-in dialogs in the next ${GUEST_POLLING_SECONDS} s of polling: ${dialogs}; palette-dev requests meanwhile: ${withoutToken.length}`,
         "after a SpectroCloud sign-in in another tab, palette-dev's pods show in this one with no reload",
       ]);
@@ -510,6 +512,111 @@ describe('the published backend auth module and the stock Kubernetes backend, in
         ]);
       } finally {
         env.stack.issuer!.answerLikePalette(false);
+      }
+    }),
+  );
+});
+
+describe('two SpectroCloud environments, in a browser', { timeout: 600_000 }, () => {
+  const env = stackAndBrowser({ ...ports, secondEnvironment: true });
+  const EU = SECOND_ENVIRONMENT_CLUSTER;
+
+  /** Alice, signed in to the default Palette by the sign-in page and to the second from the tab's dialog. */
+  async function signInToBoth(page: Page) {
+    const mark = await signInAndOpenTab(page, env.stack, ALICE.id);
+    await signInDialog(page).getByText(SECOND_ENVIRONMENT.title, { exact: true }).first().waitFor();
+    await signInFromDialog(page, ALICE.id);
+    await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
+    await clusterCard(page, EU).getByText('2 pods').waitFor();
+    return mark;
+  }
+
+  /** The audit lines of each Palette's cluster since `mark`: every one as alice, with a token of that cluster's own issuer. */
+  function linesPerEnvironment(mark: number) {
+    const lines = readAuditLog(env.stack.auditLogPath).slice(mark);
+    return [
+      { cluster: 'palette-dev', issuer: env.stack.issuer!.issuer },
+      { cluster: EU, issuer: env.stack.secondIssuer!.issuer },
+    ].map(({ cluster, issuer }) => {
+      const own = lines.filter(line => line.cluster === cluster);
+      return { cluster, issuer, own, foreign: own.filter(line => line.tokenIssuer !== issuer || line.user !== ALICE.email || line.code !== 200) };
+    });
+  }
+
+  it(
+    "11. a user of both Palettes signs in to each and sees both clusters' pods; each cluster sees the user from its own issuer only",
+    inBrowser(() => env.browser, 'scenario-11', async ({ page, requests }) => {
+      const mark = await signInToBoth(page);
+      await page.screenshot({ path: path.join(artifacts, '11-two-environments.png'), fullPage: true });
+
+      const perEnvironment = linesPerEnvironment(mark);
+      for (const { cluster, own, foreign } of perEnvironment) {
+        assert.ok(own.some(line => line.resource === 'pods' && line.code === 200), `${cluster} listed pods`);
+        assert.deepEqual(foreign, [], `${cluster} saw only alice with its own issuer's token`);
+      }
+      // Each token in the objects requests' bodies is of its own provider's issuer.
+      const bodies = requests.filter(request => request.url.includes('/api/kubernetes/services/')).map(request => JSON.parse(request.body).auth.oidc);
+      const issuerOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).iss;
+      const expected: [string, string][] = [
+        ['spectrocloud', env.stack.issuer!.issuer],
+        [SECOND_ENVIRONMENT.tokenProviderName, env.stack.secondIssuer!.issuer],
+      ];
+      // Before the second sign-in, the request went on without that token ('').
+      const sent = bodies.flatMap(oidc => expected.filter(([name]) => oidc[name]).map(([name, issuer]) => ({ name, issuer, actual: issuerOf(oidc[name]) })));
+      const crossed = sent.filter(({ issuer, actual }) => issuer !== actual);
+      assert.ok(sent.some(({ name }) => name === SECOND_ENVIRONMENT.tokenProviderName));
+      assert.deepEqual(crossed, []);
+      report('two environments', [
+        ...perEnvironment.map(({ cluster, issuer, own }) => `${cluster}: 2 pods; ${own.length} requests, all as ${ALICE.email} with tokens of ${issuer}`),
+        `${sent.length} tokens in ${bodies.length} objects requests checked: each under its own environment's name, from its own issuer; none crossed`,
+      ]);
+    }),
+  );
+
+  it(
+    '12. a user who dismisses one environment\'s sign-in is told which environment, and sees the other',
+    inBrowser(() => env.browser, 'scenario-12', async ({ page }) => {
+      await signInAndOpenTab(page, env.stack, ALICE.id);
+      await signInDialog(page).getByText(SECOND_ENVIRONMENT.title, { exact: true }).first().waitFor();
+      await signInDialog(page).getByRole('button', { name: /reject all/i }).click();
+      await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
+      await page.getByText('There was a problem retrieving Kubernetes objects').click();
+      const message = signInMessage(SECOND_ENVIRONMENT.title);
+      await page.getByText(message).first().waitFor();
+      await page.screenshot({ path: path.join(artifacts, '12-second-environment-dismissed.png'), fullPage: true });
+      report('one environment dismissed', [`palette-dev shows 2 pods; ${EU} says "${message}"`]);
+    }),
+  );
+
+  it(
+    `13. a session across ${LONG_SESSION_LIFETIMES} ID-token lifetimes of both Palettes at once: no prompt, no expired token, both clusters' pods stay`,
+    inBrowser(() => env.browser, 'scenario-13', async ({ page }) => {
+      const issuers = [env.stack.issuer!, env.stack.secondIssuer!];
+      issuers.forEach(issuer => issuer.setTokenLifetime(LONG_SESSION_TTL_SECONDS));
+      try {
+        const mark = await signInToBoth(page);
+        const seconds = LONG_SESSION_LIFETIMES * LONG_SESSION_TTL_SECONDS + 5;
+        let podsMissing = 0;
+        for (const deadline = Date.now() + seconds * 1000; Date.now() < deadline; await page.waitForTimeout(1000)) {
+          for (const cluster of ['palette-dev', EU]) {
+            if (!(await clusterCard(page, cluster).getByText('2 pods').isVisible())) podsMissing += 1;
+          }
+        }
+        const dialogs = await countSignInDialogs(page, 1);
+        const perEnvironment = linesPerEnvironment(mark);
+        for (const { cluster, own, foreign } of perEnvironment) {
+          assert.deepEqual(foreign, [], `${cluster}: no expired or foreign token`);
+          assert.ok(distinctTokens(own) >= LONG_SESSION_LIFETIMES, `${cluster}: ${distinctTokens(own)} distinct tokens`);
+        }
+        assert.equal(podsMissing, 0);
+        assert.equal(dialogs, 0);
+        report('long session, two environments', [
+          `tab open ${seconds} s with ID tokens of ${LONG_SESSION_TTL_SECONDS} s from both issuers, no reload`,
+          ...perEnvironment.map(({ cluster, own }) => `${cluster}: ${distinctTokens(own)} distinct ID tokens, ${own.length} requests, all answered 200`),
+          `prompts 0, pods missing at ${podsMissing} of ${seconds * 2} checks`,
+        ]);
+      } finally {
+        issuers.forEach(issuer => issuer.setTokenLifetime(DEFAULT_TTL_SECONDS));
       }
     }),
   );

@@ -9,7 +9,7 @@ import { ALICE, BOB, CLIENT_ID, COMPONENT, READER_GROUP } from '../lib/demo.ts';
 import { readAuditLog, tokenFingerprint } from './kube-apiserver/auditLog.ts';
 import { SERVICE_ACCOUNT_USER } from './kube-apiserver/authentication.ts';
 import { startStack, type Stack } from './stack.ts';
-import { SIGN_IN_MESSAGE, TOKEN_PROVIDERS_PATH } from '../../backend/src/module.ts';
+import { signInMessage, TOKEN_PROVIDERS_PATH } from '../../backend/src/module.ts';
 
 const entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -137,7 +137,7 @@ describe('the development stack', { timeout: 240_000 }, () => {
       const linesBefore = paletteDevLines();
       const clusters = await objectsFor(ALICE.id, '');
       assert.equal(pods(clusters['shared-sa']).length, 2);
-      assert.deepEqual(clusters['palette-dev'].errors, [{ errorType: 'FETCH_ERROR', message: SIGN_IN_MESSAGE }]);
+      assert.deepEqual(clusters['palette-dev'].errors, [{ errorType: 'FETCH_ERROR', message: signInMessage('SpectroCloud') }]);
       assert.equal(paletteDevLines(), linesBefore);
     });
 

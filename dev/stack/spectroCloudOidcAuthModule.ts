@@ -1,5 +1,5 @@
 // packages/backend/src/spectroCloudOidcAuthModule.ts
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
 import { oidcAuthenticator } from '@backstage/plugin-auth-backend-module-oidc-provider';
 import {
   authProvidersExtensionPoint,
@@ -8,22 +8,26 @@ import {
 } from '@backstage/plugin-auth-node';
 
 // Backstage's OIDC authenticator under the provider id `spectrocloud`, which
-// the Kubernetes module's SpectroCloud auth API signs in with: it verifies
-// Palette's ID tokens and renews them with refresh tokens.
+// the Kubernetes module's SpectroCloud auth API signs in with, and under the
+// authProvider of each of its kubernetes.spectroCloudAuth.environments: it
+// verifies each Palette's ID tokens and renews them with refresh tokens.
 export default createBackendModule({
   pluginId: 'auth',
   moduleId: 'spectrocloud-oidc-provider',
   register(reg) {
     reg.registerInit({
-      deps: { providers: authProvidersExtensionPoint },
-      async init({ providers }) {
-        providers.registerProvider({
-          providerId: 'spectrocloud',
-          factory: createOAuthProviderFactory({
-            authenticator: oidcAuthenticator,
-            signInResolverFactories: commonSignInResolvers,
-          }),
-        });
+      deps: { providers: authProvidersExtensionPoint, config: coreServices.rootConfig },
+      async init({ providers, config }) {
+        const environments = config.getOptionalConfigArray('kubernetes.spectroCloudAuth.environments') ?? [];
+        for (const providerId of ['spectrocloud', ...environments.map(e => e.getString('authProvider'))]) {
+          providers.registerProvider({
+            providerId,
+            factory: createOAuthProviderFactory({
+              authenticator: oidcAuthenticator,
+              signInResolverFactories: commonSignInResolvers,
+            }),
+          });
+        }
       },
     });
   },

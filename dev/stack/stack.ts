@@ -8,8 +8,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { waitForCatalog } from '../lib/catalog.ts';
-import { CLIENT_ID, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT } from '../lib/demo.ts';
+import { CLIENT_ID, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, SECOND_ENVIRONMENT } from '../lib/demo.ts';
 import { PieceError } from '../lib/errors.ts';
+import { readDocumentSnippets, snippet } from '../lib/snippets.ts';
 import { HOST } from '../lib/loopback.ts';
 import { assertPortFree, spawnLogged, stopProcess, waitForHttp } from '../lib/processes.ts';
 import { createTemporaryDirectory, removeTemporaryDirectory, stopOnInterrupt } from '../lib/temporaryDirectory.ts';
@@ -58,6 +59,8 @@ export interface StackOptions {
   authBackend?: AuthBackend;
   /** Run the stock Kubernetes backend without this repository's backend module. */
   stockKubernetesBackend?: boolean;
+  /** A second Palette (SECOND_ENVIRONMENT) with a cluster of its own; with the `oidc` auth backend. */
+  secondEnvironment?: boolean;
   /** The issuer stand-in answers like Palette, with an HS256 JWT as refresh_token. */
   paletteRefreshToken?: boolean;
   /** Use dev/app-config.local.yaml (a real tenant and clusters) instead of stand-ins. */
@@ -71,6 +74,8 @@ export interface Stack {
   authBackend: AuthBackend;
   /** The issuer stand-in; undefined against a real tenant. */
   issuer?: StartedIssuer;
+  /** The second Palette's issuer stand-in, with `secondEnvironment`. */
+  secondIssuer?: StartedIssuer;
   auditLogPath: string;
   backendLog: string;
   /** Holds the logs and the generated config; removed by stop(). */
@@ -91,6 +96,7 @@ export async function startStack({
   accessTokenTtlSeconds,
   authBackend = 'oidc',
   stockKubernetesBackend = false,
+  secondEnvironment = false,
   paletteRefreshToken = false,
   real = false,
   log = () => {},
@@ -123,6 +129,10 @@ export async function startStack({
       catalog: { locations: [{ type: 'file', target: path.join(devDir, 'catalog.yaml') }] },
     };
     let issuer: StartedIssuer | undefined;
+    let secondIssuer: StartedIssuer | undefined;
+    // Config files beside the generated one, and the variables they read.
+    const extraConfigs: [string, string][] = [];
+    const extraEnv: Record<string, string> = {};
 
     if (!real) {
       const standIns = await startStandIns({
@@ -130,6 +140,7 @@ export async function startStack({
         auditLogPath,
         log,
         issuerOptions: { idTokenTtlSeconds, accessTokenTtlSeconds, paletteRefreshToken },
+        secondEnvironment,
       });
       stoppers.push(() => standIns.close());
       const { issuer: startedIssuer, clientSecret, clusters } = standIns;
@@ -162,12 +173,32 @@ export async function startStack({
               },
             };
       generated.kubernetes = { clusterLocatorMethods: [{ type: 'config', clusters }] };
+      if (standIns.second) {
+        // The README's own config for several Palettes, with its variables
+        // pointing at the second issuer stand-in.
+        if (authBackend !== 'oidc') throw new PieceError('config', 'a second environment needs the oidc auth backend');
+        const { second } = standIns;
+        secondIssuer = second.issuer;
+        const [, url, tenant] = /^(.*)\/v1\/oidc\/tenant\/([^/]+)$/.exec(second.issuer.issuer) ?? [];
+        Object.assign(extraEnv, {
+          SPECTROCLOUD_EU_URL: url,
+          SPECTROCLOUD_EU_TENANT: tenant,
+          SPECTROCLOUD_EU_CLIENT_ID: CLIENT_ID,
+          SPECTROCLOUD_EU_CLIENT_SECRET: second.clientSecret,
+        });
+        extraConfigs.push(['environments-config.yaml', snippet(readDocumentSnippets(rootDir), 'environments-config')]);
+        generated.devStack = { suppliedClusters: [{ ...second.cluster, oidcTokenProvider: SECOND_ENVIRONMENT.tokenProviderName }] };
+      }
     }
 
     // JSON is YAML; the file holds fresh secrets, so only its owner may read it.
     const generatedConfigPath = path.join(workDir, 'generated-config.yaml');
     fs.writeFileSync(generatedConfigPath, JSON.stringify(generated, null, 2), { mode: 0o600 });
     const configArgs = ['--config', path.join(devDir, 'app-config.yaml'), '--config', generatedConfigPath];
+    for (const [name, content] of extraConfigs) {
+      fs.writeFileSync(path.join(workDir, name), content);
+      configArgs.push('--config', path.join(workDir, name));
+    }
     if (real) configArgs.push('--config', LOCAL_CONFIG_PATH);
 
     const backendLog = path.join(workDir, 'backend.log');
@@ -177,6 +208,7 @@ export async function startStack({
       logFile: backendLog,
       env: {
         ...process.env,
+        ...extraEnv,
         NODE_ENV: 'development',
         SPECTROCLOUD_AUTH_BACKEND: authBackend,
         SPECTROCLOUD_KUBERNETES_BACKEND: stockKubernetesBackend ? 'stock' : 'module',
@@ -191,13 +223,13 @@ export async function startStack({
       const app = spawnLogged(process.execPath, [path.join(rootDir, 'node_modules/@backstage/cli/bin/backstage-cli'), 'package', 'start', ...configArgs], {
         cwd: rootDir,
         logFile: appLog,
-        env: { ...process.env, BROWSER: 'none' },
+        env: { ...process.env, ...extraEnv, BROWSER: 'none' },
       });
       stoppers.push(() => stopProcess(app));
       await waitForHttp(appUrl, { piece: 'app', child: app, timeoutMs: 300_000, logFile: appLog });
     }
 
-    return { appUrl, backendUrl, authBackend, issuer, auditLogPath, backendLog, workDir, stop };
+    return { appUrl, backendUrl, authBackend, issuer, secondIssuer, auditLogPath, backendLog, workDir, stop };
   } catch (error) {
     await stop();
     throw error instanceof PieceError ? error : new PieceError('stack', (error as Error).message);

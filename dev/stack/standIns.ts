@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { PieceError } from '../lib/errors.ts';
-import { CLIENT_ID, COMPONENT, DEMO_USERS, READER_GROUP, spectroCloudRedirectUri } from '../lib/demo.ts';
+import { CLIENT_ID, COMPONENT, DEMO_USERS, READER_GROUP, SECOND_ENVIRONMENT, SECOND_ENVIRONMENT_CLUSTER, spectroCloudRedirectUri } from '../lib/demo.ts';
 import { startIssuer, type IssuerOptions, type StartedIssuer } from './issuer.ts';
 import { SERVICE_ACCOUNT_USER } from './kube-apiserver/authentication.ts';
 import { demoFixtures } from './kube-apiserver/resourceStore.ts';
@@ -16,6 +16,8 @@ export interface StandIns {
   clientSecret: string;
   /** Config-locator entries for the Kubernetes backend. */
   clusters: Record<string, unknown>[];
+  /** With `secondEnvironment`: its issuer, with keys of its own, and its cluster. */
+  second?: { issuer: StartedIssuer; clientSecret: string; cluster: { name: string; url: string } };
   close: () => Promise<void>;
 }
 
@@ -24,11 +26,14 @@ export async function startStandIns({
   auditLogPath,
   log,
   issuerOptions = {},
+  secondEnvironment = false,
 }: {
   backendUrl: string;
   auditLogPath: string;
   log: (line: string) => void;
   issuerOptions?: Pick<IssuerOptions, 'idTokenTtlSeconds' | 'accessTokenTtlSeconds' | 'paletteRefreshToken'>;
+  /** Also a second Palette (SECOND_ENVIRONMENT) and a cluster that trusts only it. */
+  secondEnvironment?: boolean;
 }): Promise<StandIns> {
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -71,7 +76,33 @@ export async function startStandIns({
       clusters.push({ name: standIn.name, url: server.url, ...config, skipTLSVerify: true, skipMetricsLookup: true });
     }
 
-    return { issuer, clientId: CLIENT_ID, clientSecret, clusters, close };
+    let second: StandIns['second'];
+    if (secondEnvironment) {
+      const secondSecret = randomBytes(24).toString('base64url');
+      const secondIssuer = await startIssuer({
+        clients: [{ client_id: CLIENT_ID, client_secret: secondSecret, redirect_uris: [spectroCloudRedirectUri(backendUrl, SECOND_ENVIRONMENT.authProvider)] }],
+        users: DEMO_USERS,
+        ...issuerOptions,
+        log,
+      }).catch(error => {
+        throw new PieceError(`issuer of ${SECOND_ENVIRONMENT.title}`, error.message);
+      });
+      closers.push(() => secondIssuer.close());
+      const server = await startKubeApiServer({
+        name: SECOND_ENVIRONMENT_CLUSTER,
+        oidc: { issuerUrl: secondIssuer.issuer, clientId: CLIENT_ID },
+        bindings: [{ subjects: [{ kind: 'Group' as const, name: READER_GROUP }], ...readEverything }],
+        fixtures: demoFixtures(COMPONENT),
+        auditLogPath,
+        log,
+      }).catch(error => {
+        throw new PieceError(`Kubernetes stand-in ${SECOND_ENVIRONMENT_CLUSTER}`, error.message);
+      });
+      closers.push(() => server.close());
+      second = { issuer: secondIssuer, clientSecret: secondSecret, cluster: { name: SECOND_ENVIRONMENT_CLUSTER, url: server.url } };
+    }
+
+    return { issuer, clientId: CLIENT_ID, clientSecret, clusters, second, close };
   } catch (error) {
     await close();
     throw error;

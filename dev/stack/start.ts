@@ -2,7 +2,7 @@
 // piece and removes its temporary directory (KEEP_TEMP=1 keeps it).
 import fs from 'node:fs';
 
-import { COMPONENT, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, DEMO_USERS } from '../lib/demo.ts';
+import { COMPONENT, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, DEMO_USERS, SECOND_ENVIRONMENT, SECOND_ENVIRONMENT_CLUSTER } from '../lib/demo.ts';
 import { LOCAL_CONFIG_PATH, authBackendFrom, startStack } from './stack.ts';
 
 const startedAt = Date.now();
@@ -15,6 +15,7 @@ try {
     idTokenTtlSeconds: Number(process.env.ID_TOKEN_TTL_SECONDS ?? 3600),
     authBackend,
     stockKubernetesBackend: process.env.SPECTROCLOUD_KUBERNETES_BACKEND === 'stock',
+    secondEnvironment: process.env.SPECTROCLOUD_ENVIRONMENTS === '2',
     paletteRefreshToken: process.env.PALETTE_REFRESH_TOKEN === '1',
     real,
     log: console.log,
@@ -28,6 +29,7 @@ try {
     }
     console.log('alice may read the OIDC cluster palette-dev; bob is denied there. shared-sa uses a service account.');
     console.log(`Issuer:    ${stack.issuer.issuer}`);
+    if (stack.secondIssuer) console.log(`Second Palette (${SECOND_ENVIRONMENT.title}, cluster ${SECOND_ENVIRONMENT_CLUSTER}): ${stack.secondIssuer.issuer}`);
     console.log(`Audit log: ${stack.auditLogPath}`);
   } else {
     console.log('Using dev/app-config.local.yaml: a real SpectroCloud tenant and real clusters.');

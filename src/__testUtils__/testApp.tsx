@@ -256,5 +256,7 @@ export async function startKubernetesApis(options: AppOptions = {}) {
     config: { ...baseConfig, ...options.config },
     apis,
   });
-  return { kubernetesApi: app.apis.get(kubernetesApiRef)!, authProviders: app.apis.get(kubernetesAuthProvidersApiRef)!, backend };
+  // Made inside act: making an OAuth2 client registers it with the sign-in dialog, which renders.
+  const made = await act(async () => ({ kubernetesApi: app.apis.get(kubernetesApiRef)!, authProviders: app.apis.get(kubernetesAuthProvidersApiRef)! }));
+  return { ...made, backend };
 }
