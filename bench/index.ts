@@ -116,14 +116,14 @@ log(
       ['packages added, current / previous-line app', apps.map(app => app.packagesAdded).join(' / '), '', ''],
       ['duplicated Backstage packages, same apps', apps.map(app => app.duplicatedPackages.length).join(' / '), '0', met(results.installFootprint.met)],
       [`token fetches, ${loads.map(load => load.clusters).join(' / ')} clusters`, loads.map(load => load.tokenFetches).join(' / '), '1 each', met(results.tokenFetches.met)],
+      ['  of which by proxy calls', loads.map(load => `${load.refreshOnProxyCalls} of ${load.proxyCalls}`).join(' / '), '0', ''],
+      ['renewals of an expiring ID token, same loads', renewals.map(load => load.renewals).join(' / '), '1 each', met(results.tokenRenewals.met)],
       [
         `token fetches per environment, 3 environments, ${environmentLoads.map(load => load.clusters).join(' / ')} clusters`,
         environmentLoads.map(load => load.fetchesPerEnvironment.join('+')).join(' / '),
         '1 each',
         met(results.tokenFetchesPerEnvironment.met),
       ],
-      ['  of which by proxy calls', loads.map(load => `${load.refreshOnProxyCalls} of ${load.proxyCalls}`).join(' / '), '0', ''],
-      ['renewals of an expiring ID token, same loads', renewals.map(load => load.renewals).join(' / '), '1 each', met(results.tokenRenewals.met)],
       ...LIFETIMES_SECONDS.map(lifetime => {
         const runs = openTab.filter(run => run.lifetimeSeconds === lifetime);
         return [
