@@ -24,14 +24,18 @@ const app = (withModule: boolean) => `
   export default createApp({ features: [kubernetesPlugin${withModule ? ', spectroCloudModule' : ''}] }).createRoot();
 `;
 
-// Replaces the opt-in auth API's file of the package (an OAuth2 client of
-// @backstage/core-app-api, which an app that gets auth.spectrocloud elsewhere
-// never turns on) with an empty export, so the module is measured without it.
+// Replaces the file of the package's OAuth2 client (of @backstage/core-app-api:
+// the opt-in auth API, which an app that gets auth.spectrocloud elsewhere never
+// turns on, and the client of each environment, which only apps with
+// environments make) with empty exports, so the module is measured without it.
 const withoutOptInAuthApi: Plugin = {
   name: 'without-opt-in-auth-api',
   setup(pluginBuild) {
     pluginBuild.onResolve({ filter: /\/SpectroCloudAuth\.esm\.js$/ }, () => ({ path: 'opt-in', namespace: 'stub' }));
-    pluginBuild.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export const spectroCloudAuthApi = undefined;', loader: 'js' }));
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+      contents: 'export const spectroCloudAuthApi = undefined; export const createSpectroCloudAuth = undefined;',
+      loader: 'js',
+    }));
   },
 };
 

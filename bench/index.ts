@@ -24,7 +24,7 @@ const GOALS = {
   // The module without its opt-in auth API (an OAuth2 client that apps with
   // a SpectroCloud auth plugin never turn on): a ceiling a little above
   // today's size, so that growth fails the run.
-  moduleGzipBytes: 2150,
+  moduleGzipBytes: 2500,
   duplicatedPackages: 0,
   tokenFetchesPerTabLoad: 1,
   renewalsPerTabLoad: 1,
