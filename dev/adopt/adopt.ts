@@ -32,7 +32,7 @@ import { assertPortFree, run, stopAllProcesses } from '../lib/processes.ts';
 import { readDocumentSnippets, snippet } from '../lib/snippets.ts';
 import { createTemporaryDirectory, removeTemporaryDirectory } from '../lib/temporaryDirectory.ts';
 import { stackInstallProblem } from '../stack/install.ts';
-import { startStandIns, type StandIns } from '../stack/standIns.ts';
+import { paletteVariables, startStandIns, type StandIns } from '../stack/standIns.ts';
 import { signInMessage } from '../../backend/src/module.ts';
 import { deniedUserGets403, guestSeesOtherClusters, permittedUserSeesPods } from './browserChecks.ts';
 import { addBeforeBackendStart, createBackstageApp, pinSignalsBackendToTemplate, runCommandSnippet, startWorkspacePackage, type RunningPiece } from './generatedApp.ts';
@@ -210,14 +210,7 @@ async function checkPrerequisites(): Promise<{ registry: string; createAppResolv
 
 /** The variables the README's backend-oidc-config reads, pointing at the issuer stand-in; the session secret is made anew. */
 function spectroCloudVariables(standIns: StandIns): Record<string, string> {
-  const [, url, tenant] = /^(.*)\/v1\/oidc\/tenant\/([^/]+)$/.exec(standIns.issuer.issuer) ?? [];
-  return {
-    SPECTROCLOUD_CLIENT_ID: standIns.clientId,
-    SPECTROCLOUD_CLIENT_SECRET: standIns.clientSecret,
-    SPECTROCLOUD_URL: url,
-    SPECTROCLOUD_TENANT: tenant,
-    AUTH_SESSION_SECRET: randomBytes(32).toString('base64url'),
-  };
+  return { ...paletteVariables('SPECTROCLOUD', standIns.issuer, standIns.clientSecret), AUTH_SESSION_SECRET: randomBytes(32).toString('base64url') };
 }
 
 /**

@@ -16,7 +16,7 @@ import { assertPortFree, spawnLogged, stopProcess, waitForHttp } from '../lib/pr
 import { createTemporaryDirectory, removeTemporaryDirectory, stopOnInterrupt } from '../lib/temporaryDirectory.ts';
 import { stackInstallProblem } from './install.ts';
 import type { StartedIssuer } from './issuer.ts';
-import { startStandIns } from './standIns.ts';
+import { paletteVariables, startStandIns } from './standIns.ts';
 
 const stackDir = path.dirname(fileURLToPath(import.meta.url));
 const devDir = path.dirname(stackDir);
@@ -179,13 +179,7 @@ export async function startStack({
         if (authBackend !== 'oidc') throw new PieceError('config', 'a second environment needs the oidc auth backend');
         const { second } = standIns;
         secondIssuer = second.issuer;
-        const [, url, tenant] = /^(.*)\/v1\/oidc\/tenant\/([^/]+)$/.exec(second.issuer.issuer) ?? [];
-        Object.assign(extraEnv, {
-          SPECTROCLOUD_EU_URL: url,
-          SPECTROCLOUD_EU_TENANT: tenant,
-          SPECTROCLOUD_EU_CLIENT_ID: CLIENT_ID,
-          SPECTROCLOUD_EU_CLIENT_SECRET: second.clientSecret,
-        });
+        Object.assign(extraEnv, paletteVariables('SPECTROCLOUD_EU', second.issuer, second.clientSecret));
         extraConfigs.push(['environments-config.yaml', snippet(readDocumentSnippets(rootDir), 'environments-config')]);
         generated.devStack = { suppliedClusters: [{ ...second.cluster, oidcTokenProvider: SECOND_ENVIRONMENT.tokenProviderName }] };
       }

@@ -21,6 +21,16 @@ export interface StandIns {
   close: () => Promise<void>;
 }
 
+/**
+ * The variables a README config snippet reads for a Palette (`SPECTROCLOUD`,
+ * `SPECTROCLOUD_EU`...): `<prefix>_URL`, `_TENANT`, `_CLIENT_ID` and
+ * `_CLIENT_SECRET`, pointing at an issuer stand-in.
+ */
+export function paletteVariables(prefix: string, issuer: StartedIssuer, clientSecret: string): Record<string, string> {
+  const [, url, tenant] = /^(.*)\/v1\/oidc\/tenant\/([^/]+)$/.exec(issuer.issuer) ?? [];
+  return { [`${prefix}_URL`]: url, [`${prefix}_TENANT`]: tenant, [`${prefix}_CLIENT_ID`]: CLIENT_ID, [`${prefix}_CLIENT_SECRET`]: clientSecret };
+}
+
 export async function startStandIns({
   backendUrl,
   auditLogPath,
@@ -39,18 +49,23 @@ export async function startStandIns({
   const close = async () => {
     for (const closeOne of closers.reverse()) await closeOne().catch(() => {});
   };
-  try {
+  // A Palette issuer stand-in, with keys and a client secret of its own, for the backend auth provider `providerId`.
+  const startPalette = async (piece: string, providerId?: string) => {
     const clientSecret = randomBytes(24).toString('base64url');
-    const serviceAccountToken = randomBytes(24).toString('base64url');
     const issuer = await startIssuer({
-      clients: [{ client_id: CLIENT_ID, client_secret: clientSecret, redirect_uris: [spectroCloudRedirectUri(backendUrl)] }],
+      clients: [{ client_id: CLIENT_ID, client_secret: clientSecret, redirect_uris: [spectroCloudRedirectUri(backendUrl, providerId)] }],
       users: DEMO_USERS,
       ...issuerOptions,
       log,
     }).catch(error => {
-      throw new PieceError('issuer', error.message);
+      throw new PieceError(piece, error.message);
     });
     closers.push(() => issuer.close());
+    return { issuer, clientSecret };
+  };
+  try {
+    const { issuer, clientSecret } = await startPalette('issuer');
+    const serviceAccountToken = randomBytes(24).toString('base64url');
 
     const readEverything = { verbs: ['get', 'list'], resources: ['*'] };
     const standIns = [
@@ -78,16 +93,7 @@ export async function startStandIns({
 
     let second: StandIns['second'];
     if (secondEnvironment) {
-      const secondSecret = randomBytes(24).toString('base64url');
-      const secondIssuer = await startIssuer({
-        clients: [{ client_id: CLIENT_ID, client_secret: secondSecret, redirect_uris: [spectroCloudRedirectUri(backendUrl, SECOND_ENVIRONMENT.authProvider)] }],
-        users: DEMO_USERS,
-        ...issuerOptions,
-        log,
-      }).catch(error => {
-        throw new PieceError(`issuer of ${SECOND_ENVIRONMENT.title}`, error.message);
-      });
-      closers.push(() => secondIssuer.close());
+      const { issuer: secondIssuer, clientSecret: secondSecret } = await startPalette(`issuer of ${SECOND_ENVIRONMENT.title}`, SECOND_ENVIRONMENT.authProvider);
       const server = await startKubeApiServer({
         name: SECOND_ENVIRONMENT_CLUSTER,
         oidc: { issuerUrl: secondIssuer.issuer, clientId: CLIENT_ID },
