@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { packageTarball } from '../dev/lib/pack';
+import { packageTarball, type PackageDir } from '../dev/lib/pack';
 import { readDocumentSnippets, snippet } from '../dev/lib/snippets';
 import { projectRoot } from './projectRoot';
 
@@ -15,43 +15,46 @@ const ownPackage = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.js
 const run = (command: string, args: string[], cwd: string) =>
   execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-// The tarball CI packed once from a clean clone (SPECTROCLOUD_PACKAGE_TARBALL),
-// or one packed now from a clean checkout of this working tree; either way
-// dev/lib/pack.ts has checked that the pack built dist/ afresh.
+/**
+ * The tarball of the package in `packageDir`, unpacked before the tests of
+ * the describe block that calls this: the one CI packed once from a clean
+ * clone (TARBALL_VARIABLES), or one packed now from a clean checkout of this
+ * working tree; either way dev/lib/pack.ts has checked that the pack built
+ * dist/ afresh.
+ */
+function unpacked<Manifest>(packageDir: PackageDir) {
+  const pkg = {} as { scratch: string; tarball: string; files: string[]; installed: string; packed: Manifest };
+  beforeAll(async () => {
+    pkg.scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'spectrocloud-pack-'));
+    ({ tarball: pkg.tarball, files: pkg.files } = await packageTarball({ repoDir: projectRoot, dir: pkg.scratch, packageDir }));
+    pkg.installed = path.join(pkg.scratch, 'installed');
+    fs.mkdirSync(pkg.installed);
+    run('tar', ['-xzf', pkg.tarball, '-C', pkg.installed, '--strip-components=1'], pkg.scratch);
+    pkg.packed = JSON.parse(fs.readFileSync(path.join(pkg.installed, 'package.json'), 'utf8'));
+  }, 300_000);
+  afterAll(() => fs.rmSync(pkg.scratch, { recursive: true, force: true }));
+  return pkg;
+}
+
 describe('the packed package', () => {
-  let scratch: string;
-  let files: string[];
-  let installed: string;
-  let packed: {
+  const pkg = unpacked<{
     dependencies: Record<string, string>;
     peerDependencies: Record<string, string>;
     exports: Record<string, unknown>;
-  };
-  let tarball: string;
-
-  beforeAll(async () => {
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'spectrocloud-pack-'));
-    ({ tarball, files } = await packageTarball({ repoDir: projectRoot, dir: scratch }));
-    installed = path.join(scratch, 'installed');
-    fs.mkdirSync(installed);
-    run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1'], scratch);
-    packed = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8'));
-  }, 300_000);
-
-  afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+  }>('.');
 
   it('holds the built module, its types, the config schema, docs and license, and nothing else', () => {
-    expect(files).toEqual(
+    expect(pkg.files).toEqual(
       expect.arrayContaining(['CHANGELOG.md', 'LICENSE', 'README.md', 'config.schema.json', 'package.json', 'dist/index.esm.js', 'dist/index.d.ts']),
     );
-    const unexpected = files.filter(
+    const unexpected = pkg.files.filter(
       f => !/^(dist\/[\w.]+\.(esm\.js|esm\.js\.map|d\.ts)|CHANGELOG\.md|LICENSE|README\.md|config\.d\.ts|config\.schema\.json|package\.json)$/.test(f),
     );
     expect(unexpected).toEqual([]);
   });
 
   it('points its entry points at dist and declares what Backstage needs to discover it', () => {
-    expect(packed).toMatchObject({
+    expect(pkg.packed).toMatchObject({
       license: 'Apache-2.0',
       main: 'dist/index.esm.js',
       types: 'dist/index.d.ts',
@@ -59,24 +62,24 @@ describe('the packed package', () => {
       configSchema: 'config.schema.json',
       backstage: { role: 'frontend-plugin-module', pluginId: 'kubernetes', pluginPackage: '@backstage/plugin-kubernetes' },
     });
-    expect(packed.exports['.']).toMatchObject({ import: './dist/index.esm.js', types: './dist/index.d.ts' });
+    expect(pkg.packed.exports['.']).toMatchObject({ import: './dist/index.esm.js', types: './dist/index.d.ts' });
   });
 
   it('depends on exactly the packages its code imports', () => {
     const imported = new Set<string>();
-    for (const file of files.filter(f => f.endsWith('.esm.js'))) {
-      const code = fs.readFileSync(path.join(installed, file), 'utf8');
+    for (const file of pkg.files.filter(f => f.endsWith('.esm.js'))) {
+      const code = fs.readFileSync(path.join(pkg.installed, file), 'utf8');
       for (const [, specifier] of code.matchAll(/\bfrom\s+['"]([^'".][^'"]*)['"]/g)) {
         imported.add(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
       }
     }
-    expect(Object.keys(packed.dependencies).sort()).toEqual([...imported].filter(name => !(name in packed.peerDependencies)).sort());
+    expect(Object.keys(pkg.packed.dependencies).sort()).toEqual([...imported].filter(name => !(name in pkg.packed.peerDependencies)).sort());
     // Peers are what the app must share with the module: only React.
-    expect(Object.keys(packed.peerDependencies)).toEqual(['react']);
+    expect(Object.keys(pkg.packed.peerDependencies)).toEqual(['react']);
   });
 
   it('declares the token-provider name for the frontend, with its rule', () => {
-    const schema = JSON.parse(fs.readFileSync(path.join(installed, 'config.schema.json'), 'utf8'));
+    const schema = JSON.parse(fs.readFileSync(path.join(pkg.installed, 'config.schema.json'), 'utf8'));
     const setting = schema.schemas?.[0]?.value ?? schema;
     const name = setting.properties.kubernetes.properties.spectroCloudAuth.properties.tokenProviderName;
     expect(name.visibility).toBe('frontend');
@@ -88,7 +91,7 @@ describe('the packed package', () => {
   it("installs into an npm app with the README's install command", () => {
     const [npm, command, ...args] = snippet(readDocumentSnippets(projectRoot), 'install').trim().split(/\s+/);
     expect([npm, command, ...args]).toEqual(['npm', 'install', ownPackage.name]);
-    const app = path.join(scratch, 'npm-app');
+    const app = path.join(pkg.scratch, 'npm-app');
     fs.mkdirSync(app);
     fs.writeFileSync(
       path.join(app, 'package.json'),
@@ -106,32 +109,17 @@ describe('the packed package', () => {
     );
     // The package is not published from here, so its tarball stands in for
     // its name; npm resolves everything else from the registry.
-    const output = run('npm', [command, ...args.map(arg => (arg === ownPackage.name ? tarball : arg)), '--dry-run', '--no-audit', '--no-fund'], app);
+    const output = run('npm', [command, ...args.map(arg => (arg === ownPackage.name ? pkg.tarball : arg)), '--dry-run', '--no-audit', '--no-fund'], app);
     expect(output).toMatch(/added \d+ packages/);
   }, 300_000);
 });
 
 describe('the packed backend module', () => {
-  let scratch: string;
-  let files: string[];
-  let installed: string;
-  let packed: { main: string; types: string; backstage: object; dependencies: Record<string, string> };
-
-  beforeAll(async () => {
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'spectrocloud-pack-'));
-    let tarball: string;
-    ({ tarball, files } = await packageTarball({ repoDir: projectRoot, dir: scratch, packageDir: 'backend' }));
-    installed = path.join(scratch, 'installed');
-    fs.mkdirSync(installed);
-    run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1'], scratch);
-    packed = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8'));
-  }, 300_000);
-
-  afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+  const pkg = unpacked<{ main: string; types: string; backstage: object; dependencies: Record<string, string> }>('backend');
 
   it('holds the built CommonJS module and its types, for discovery as a Kubernetes backend module', () => {
-    expect(files.filter(f => !/^(dist\/[\w.]+\.(cjs\.js|cjs\.js\.map|d\.ts)|README\.md|package\.json)$/.test(f))).toEqual([]);
-    expect(packed).toMatchObject({
+    expect(pkg.files.filter(f => !/^(dist\/[\w.]+\.(cjs\.js|cjs\.js\.map|d\.ts)|README\.md|package\.json)$/.test(f))).toEqual([]);
+    expect(pkg.packed).toMatchObject({
       main: 'dist/index.cjs.js',
       types: 'dist/index.d.ts',
       backstage: { role: 'backend-plugin-module', pluginId: 'kubernetes', pluginPackage: '@backstage/plugin-kubernetes-backend' },
@@ -140,12 +128,12 @@ describe('the packed backend module', () => {
 
   it('depends on exactly the packages its code requires', () => {
     const required = new Set<string>();
-    for (const file of files.filter(f => f.endsWith('.cjs.js'))) {
-      const code = fs.readFileSync(path.join(installed, file), 'utf8');
+    for (const file of pkg.files.filter(f => f.endsWith('.cjs.js'))) {
+      const code = fs.readFileSync(path.join(pkg.installed, file), 'utf8');
       for (const [, specifier] of code.matchAll(/\brequire\(['"]([^'".][^'"]*)['"]\)/g)) {
         required.add(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
       }
     }
-    expect(Object.keys(packed.dependencies).sort()).toEqual([...required].sort());
+    expect(Object.keys(pkg.packed.dependencies).sort()).toEqual([...required].sort());
   });
 });
