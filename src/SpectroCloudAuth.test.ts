@@ -12,10 +12,16 @@ import { idToken } from './__testUtils__/testApp';
 // 401 where the list says so.
 function authBackend(...answers: Array<string | Promise<string> | 401>) {
   const refreshes: string[] = [];
+  // What reached the backend, in order: each refresh as it is answered, each logout.
+  const events: string[] = [];
   jest.spyOn(globalThis, 'fetch').mockImplementation(async input => {
     const url = String(input);
-    if (url.includes('/logout')) return new Response(null, { status: 200 });
+    if (url.includes('/logout')) {
+      events.push('logout');
+      return new Response(null, { status: 200 });
+    }
     const answer = await answers[Math.min(refreshes.push(url) - 1, answers.length - 1)];
+    events.push('refresh');
     if (answer === 401) {
       return new Response(JSON.stringify({ error: { name: 'AuthenticationError', message: 'Refresh failed' } }), { status: 401 });
     }
@@ -25,7 +31,7 @@ function authBackend(...answers: Array<string | Promise<string> | 401>) {
       profile: { email: 'alice@example.com' },
     });
   });
-  return { refreshes };
+  return { refreshes, events };
 }
 
 // The real OAuth2 client of Backstage, as the opt-in extension creates it,
@@ -123,7 +129,8 @@ describe('the opt-in SpectroCloud auth API', () => {
     open[0].reject();
 
     expect((await settled).map(outcome => outcome.status === 'rejected' && outcome.reason.name)).toEqual(Array(7).fill('RejectedError'));
-    expect(backend.refreshes).toHaveLength(2);
+    // The session's, the silent renewal's, and the sign-in session's own before its dialog.
+    expect(backend.refreshes).toHaveLength(3);
   });
 
   it("forgets the renewed ID token at sign-out, so the next user's session is not served it", async () => {
@@ -137,18 +144,65 @@ describe('the opt-in SpectroCloud auth API', () => {
     await expect(auth.getIdToken()).resolves.toBe(renewedAfterSignOut);
   });
 
-  it('keeps no renewal that a sign-out overtook', async () => {
+  it('lets a renewal in flight land before the sign-out ends the session, and gives no one its token', async () => {
     const renewedForAlice = idToken({ payload: { sub: 'alice', exp: Math.floor(Date.now() / 1000) + 3600 } });
     const renewedForBob = idToken({ payload: { sub: 'bob', exp: Math.floor(Date.now() / 1000) + 3600 } });
     let answerRenewal!: (token: string) => void;
     const backend = authBackend(idToken({ expiresIn: 20 }), new Promise(resolve => (answerRenewal = resolve)), idToken({ expiresIn: 20 }), renewedForBob);
     const { auth } = spectroCloudAuth();
 
-    const beforeSignOut = auth.getIdToken();
+    const beforeSignOut = auth.getIdToken({ optional: true });
     await waitFor(() => expect(backend.refreshes).toHaveLength(2));
-    await auth.signOut();
+    const signedOut = auth.signOut();
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(backend.events).toEqual(['refresh']);
     answerRenewal(renewedForAlice);
-    await expect(beforeSignOut).resolves.toBe(renewedForAlice);
+    await signedOut;
+    await expect(beforeSignOut).rejects.toThrow('Signed out');
+    // The renewal's refresh, then the logouts of its session and of the main one.
+    expect(backend.events).toEqual(['refresh', 'refresh', 'logout', 'logout']);
     await expect(auth.getIdToken()).resolves.toBe(renewedForBob);
+  });
+
+  it('renews a stale token that the backend serves again at most once in a while, not on every call', async () => {
+    const stale = idToken({ expiresIn: 20 });
+    const backend = authBackend(stale);
+    const { auth, counts } = spectroCloudAuth();
+
+    for (let call = 0; call < 10; call++) {
+      await expect(auth.getIdToken({ optional: true })).resolves.toBe(stale);
+    }
+    expect([backend.refreshes.length, counts.sessions]).toEqual([2, 2]);
+  });
+
+  it('asks a call that may ask the user to sign in when the silent renewal it joined failed', async () => {
+    const stale = idToken({ expiresIn: 20 });
+    let answerRenewal!: (answer: 401) => void;
+    const backend = authBackend(stale, new Promise(resolve => (answerRenewal = resolve as never)), 401);
+    const { auth, oauthRequestApi } = spectroCloudAuth();
+    const asked = new Promise<string[]>(resolve =>
+      oauthRequestApi.authRequest$().subscribe(requests => requests.length && resolve(requests.map(r => r.provider.id))),
+    );
+
+    const poll = auth.getIdToken({ optional: true });
+    await waitFor(() => expect(backend.refreshes).toHaveLength(2));
+    const podLogs = auth.getIdToken();
+    answerRenewal(401);
+    await expect(poll).resolves.toBe(stale);
+    await expect(asked).resolves.toEqual(['spectrocloud']);
+    void podLogs.catch(() => {});
+  });
+
+  it('answers an optional call at once while a sign-in dialog is open, with the token it has', async () => {
+    const stale = idToken({ expiresIn: 20 });
+    const backend = authBackend(stale, 401);
+    const { auth, oauthRequestApi } = spectroCloudAuth();
+    const asked = new Promise<void>(resolve => oauthRequestApi.authRequest$().subscribe(requests => requests.length && resolve()));
+
+    const podLogs = auth.getIdToken();
+    await asked;
+    await expect(auth.getIdToken({ optional: true })).resolves.toBe(stale);
+    expect(backend.refreshes).toHaveLength(3);
+    void podLogs.catch(() => {});
   });
 });

@@ -8,6 +8,15 @@ import { spectroCloudAuthApiRef, type SpectroCloudAuthApi } from './spectroCloud
 
 const needsRenewal = (token: string) => idTokenProblem(token, RENEW_MARGIN) !== undefined;
 
+// A renewal whose ID token still needs renewing (a browser clock running
+// ahead, a backend that serves the same token again) is not repeated for the
+// same token before this long.
+const RENEWAL_RETRY_MS = 30_000;
+// How long a sign-out waits for a silent renewal's refresh to come back.
+const SIGN_OUT_WAIT_MS = 5_000;
+
+type Renewal = { interactive: boolean; promise: Promise<string> };
+
 /**
  * The opt-in `auth.spectrocloud`: an OAuth2 session for the backend provider
  * `spectrocloud` that also renews before the ID token's own `exp`.
@@ -15,14 +24,15 @@ const needsRenewal = (token: string) => idTokenProblem(token, RENEW_MARGIN) !== 
  * An OAuth2 session refreshes by the access token's expiry, not the ID
  * token's. When the ID token nears its `exp`, or is an `HS*` token as the
  * published backend module hands out after a fresh sign-in, a new session asks
- * the backend's refresh endpoint at once; if that fails, it asks the user to
- * sign in, once, while every caller waits. Each new session stays registered
- * with the app's OAuth request API: one per ID-token lifetime.
+ * the backend's refresh endpoint, once for all callers. Only a call that may
+ * ask the user (not `optional`) goes on to a sign-in when that brings no
+ * usable token; an optional call never waits on that dialog.
  */
 export class SpectroCloudAuth implements SpectroCloudAuthApi {
   private readonly session: OAuth2;
   private renewed?: string;
-  private renewal?: Promise<string>;
+  private renewal?: Renewal;
+  private lastRenewal?: { of: string; at: number; interactive: boolean; result: string };
   // Counts sign-outs: a renewal that one overtook belongs to the user before.
   private signOuts = 0;
 
@@ -33,27 +43,55 @@ export class SpectroCloudAuth implements SpectroCloudAuthApi {
   async getIdToken(options?: AuthRequestOptions) {
     const signOuts = this.signOuts;
     const token = await this.session.getIdToken(options);
-    if (!needsRenewal(token)) return token;
+    if (!token || !needsRenewal(token)) return token;
     if (this.renewed && !needsRenewal(this.renewed)) return this.renewed;
-    if (!this.renewal) {
-      const renewal = this.createSession()
-        .getIdToken(options)
-        .then(renewed => {
-          if (signOuts === this.signOuts) this.renewed = renewed;
-          return renewed;
-        })
-        .finally(() => {
-          if (this.renewal === renewal) this.renewal = undefined;
-        });
-      this.renewal = renewal;
-    }
-    return this.renewal;
+    let renewed = await this.renew(token, false);
+    // A sign-in helps only where the backend has no session to renew.
+    if (!renewed && !options?.optional) renewed = await this.renew(token, true);
+    if (signOuts !== this.signOuts) throw new Error('Signed out while the ID token was renewed');
+    return renewed || token;
+  }
+
+  // One renewal at a time, each in a session of its own.
+  private renew(stale: string, interactive: boolean): Promise<string> {
+    if (this.renewal) return this.renewal.interactive && !interactive ? Promise.resolve('') : this.renewal.promise;
+    const last = this.lastRenewal;
+    if (last?.of === stale && last.interactive === interactive && Date.now() - last.at < RENEWAL_RETRY_MS) return Promise.resolve(last.result);
+    const signOuts = this.signOuts;
+    const session = this.createSession();
+    const promise = session
+      .getIdToken({ optional: !interactive })
+      .then(async result => {
+        if (signOuts !== this.signOuts) {
+          // A sign-out overtook it: end whatever session its refresh restored.
+          await session.signOut().catch(() => {});
+          return '';
+        }
+        this.lastRenewal = { of: stale, at: Date.now(), interactive, result };
+        if (result && !needsRenewal(result)) this.renewed = result;
+        return result;
+      })
+      .finally(() => {
+        if (this.renewal?.promise === promise) this.renewal = undefined;
+      });
+    this.renewal = { interactive, promise };
+    return promise;
   }
 
   async signOut() {
     this.signOuts += 1;
+    const renewal = this.renewal;
     this.renewed = undefined;
+    this.lastRenewal = undefined;
     this.renewal = undefined;
+    // A silent renewal's refresh may still set the session cookie: let it
+    // land before the logout clears it. A sign-in dialog is not waited for;
+    // its renewal ends its own session when it settles.
+    if (renewal && !renewal.interactive) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([renewal.promise.catch(() => {}), new Promise(resolve => (timer = setTimeout(resolve, SIGN_OUT_WAIT_MS)))]);
+      clearTimeout(timer);
+    }
     await this.session.signOut();
   }
 
