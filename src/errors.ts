@@ -16,6 +16,12 @@ const forClusters = (source: Source) => `for oidcTokenProvider '${source.name}'`
 export const signInRequired = (source: Source, cause: unknown) =>
   error('SpectroCloudSignInRequiredError', `${source.title} sign-in ${forClusters(source)} did not complete (${cause instanceof Error ? cause.name : 'no reason given'}). Sign in and try again.`);
 
+export const backendModuleCheckFailed = (source: Source, cause: string) =>
+  error('SpectroCloudBackendCheckError', `The Kubernetes backend did not say whether it shows clusters without a ${source.title} token (${cause}), so this request needs the token ${forClusters(source)}. Sign in, or wait: the tab asks again on its next update.`);
+
+export const backendConfigMismatch = (source: Source, served: string[]) =>
+  error('SpectroCloudConfigMismatchError', `The Kubernetes backend's SpectroCloud module serves oidcTokenProvider ${served.map(name => `'${name}'`).join(', ') || 'none'}, not '${source.name}'. Give the app and the backend the same kubernetes.spectroCloudAuth.`);
+
 export const signInOrAddBackendModule = (source: Source) =>
   error('SpectroCloudSignInRequiredError', `Not signed in with ${source.title} ${forClusters(source)}, and the Kubernetes backend shows no cluster without that token: sign in, or add backstage-plugin-kubernetes-backend-module-spectrocloud-auth to the backend to see the other clusters.`);
 

@@ -202,6 +202,71 @@ describe('a user without a SpectroCloud session', () => {
   });
 });
 
+describe('where the backend module runs', () => {
+  it.each([
+    ['expired', idToken({ expiresIn: -60 })],
+    ['HS256-signed', idToken({ alg: 'HS256' })],
+  ])('an %s token goes to the backend, which refuses it for its own clusters, and the other clusters keep their credentials', async (_, token) => {
+    const { authProviders } = await startKubernetesApis({ spectroCloudAuth: fakeSpectroCloudAuth(async () => token), backendModule: true });
+
+    await expect(objectsRequestAuth(authProviders)).resolves.toEqual({ ...ALL_CREDENTIALS, oidc: { ...ALL_CREDENTIALS.oidc, spectrocloud: token } });
+  });
+
+  it('pod logs still refuse an unusable token, and send nothing', async () => {
+    const { kubernetesApi, backend } = await startKubernetesApis({
+      spectroCloudAuth: fakeSpectroCloudAuth(async () => idToken({ expiresIn: -60 })),
+      backendModule: true,
+    });
+
+    await expect(kubernetesApi.proxy({ clusterName: 'palette-prod', path: '/api/v1/namespaces/default/pods/p/log' })).rejects.toThrow(
+      expect.objectContaining({ name: 'SpectroCloudSessionExpiredError' }),
+    );
+    expect(backend.proxyRequests()).toEqual([]);
+  });
+});
+
+describe("the check whether the backend module runs", () => {
+  const withoutSpectroCloud = { ...ALL_CREDENTIALS, oidc: { ...ALL_CREDENTIALS.oidc, spectrocloud: '' } };
+
+  it.each([
+    ['a 503 from a backend that is restarting', async () => new Response('unavailable', { status: 503 }), 'HTTP 503'],
+    ['no answer', (init?: RequestInit) => new Promise<Response>((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason))), 'no answer in 5 s'],
+  ])('after %s, costs one request and says so, and is asked again on the next', async (_, answer, cause) => {
+    jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick', 'setImmediate'] });
+    try {
+      const { authProviders, backend } = await startKubernetesApis({ spectroCloudAuth: spectroCloudAuthWithoutSession(), backendModule: true });
+      backend.answerTokenProviders(answer);
+      const first = objectsRequestAuth(authProviders).catch(error => error);
+      await act(() => jest.advanceTimersByTimeAsync(6_000));
+      const error = await first;
+      expect(error.name).toBe('SpectroCloudBackendCheckError');
+      expect(error.message).toContain(cause);
+      expect(error.message).not.toContain('add backstage-plugin-kubernetes-backend-module-spectrocloud-auth');
+
+      backend.answerTokenProviders(undefined);
+      await expect(objectsRequestAuth(authProviders)).resolves.toEqual(withoutSpectroCloud);
+      expect(backend.backendModuleChecks()).toHaveLength(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('names a backend module that serves other token providers than the app, rather than a missing one', async () => {
+    const { result } = await loadKubernetesObjects({ spectroCloudAuth: spectroCloudAuthWithoutSession(), backendModule: ['palette'] });
+
+    expect(result.error).toContain('SpectroCloudConfigMismatchError');
+    expect(result.error).toContain("serves oidcTokenProvider 'palette', not 'spectrocloud'");
+  });
+
+  it('asks a backend without the module again on the next request: it may be mid-deploy', async () => {
+    const { authProviders, backend } = await startKubernetesApis({ spectroCloudAuth: spectroCloudAuthWithoutSession() });
+    await objectsRequestAuth(authProviders).catch(() => {});
+    backend.answerTokenProviders(async () => Response.json({ tokenProviders: ['spectrocloud'] }));
+
+    await expect(objectsRequestAuth(authProviders)).resolves.toEqual(withoutSpectroCloud);
+  });
+});
+
 describe('several SpectroCloud environments', () => {
   const EU_TOKEN = idToken({ payload: { sub: 'alice', iss: 'https://eu.palette.example', exp: Math.floor(Date.now() / 1000) + 3600 } });
   const config = {
@@ -215,6 +280,7 @@ describe('several SpectroCloud environments', () => {
   // OAuth2 client asks through global fetch: a session with EU_TOKEN.
   const euAuthBackend = () =>
     jest.spyOn(globalThis, 'fetch').mockImplementation(async input => {
+      if (String(input).includes('/api/auth/spectrocloud-eu/logout')) return new Response(null, { status: 200 });
       if (!String(input).includes('/api/auth/spectrocloud-eu/refresh')) return new Response(null, { status: 404 });
       return Response.json({ providerInfo: { idToken: EU_TOKEN, accessToken: 'access', scope: 'openid profile email', expiresInSeconds: 3600 }, profile: {} });
     });

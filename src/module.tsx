@@ -1,98 +1,24 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import {
   ApiBlueprint, AppRootElementBlueprint, appTreeApiRef, configApiRef, createFrontendModule,
-  discoveryApiRef, errorApiRef, fetchApiRef, gitlabAuthApiRef, googleAuthApiRef, microsoftAuthApiRef,
-  oauthRequestApiRef, oktaAuthApiRef, oneloginAuthApiRef, useApi, useApiHolder,
-  type DiscoveryApi, type FetchApi, type OpenIdConnectApi,
+  discoveryApiRef, errorApiRef, fetchApiRef, gitlabAuthApiRef, googleAuthApiRef, identityApiRef, microsoftAuthApiRef,
+  oauthRequestApiRef, oktaAuthApiRef, oneloginAuthApiRef, useApi, useApiHolder, type OpenIdConnectApi,
 } from '@backstage/frontend-plugin-api';
 import {
   KubernetesAuthProviders, kubernetesAuthProvidersApiRef, type KubernetesAuthProvidersApi,
 } from '@backstage/plugin-kubernetes-react';
 import { readTokenSources, type TokenSource } from './config';
 import * as errors from './errors';
-import { idTokenProblem, SEND_MARGIN } from './idToken';
 import { createSpectroCloudAuth, spectroCloudAuthApi } from './SpectroCloudAuth';
 import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
-
-// A usable ID token, or an error that names the cause and the fix, so that
-// no request goes to a cluster without a token as if it had one.
-function usableIdToken(token: unknown, source: TokenSource): string {
-  if (typeof token !== 'string' || !token.trim()) throw errors.idTokenMissing(source);
-  const problem = idTokenProblem(token, SEND_MARGIN);
-  if (problem && 'alg' in problem) throw errors.notAnIdToken(source, problem.alg);
-  if (problem) throw errors.sessionExpired(source, problem.expiresAt);
-  return token;
-}
-
-/**
- * The SpectroCloud auth API as the proxy behind pod logs sees it: asks the
- * user to sign in when they have no session, and gives a usable ID token or
- * an error.
- */
-export function guardIdTokens(auth: OpenIdConnectApi, source: TokenSource): OpenIdConnectApi {
-  return {
-    async getIdToken(options) {
-      let token: unknown;
-      try {
-        token = await auth.getIdToken(options);
-      } catch (error) {
-        throw errors.signInRequired(source, error);
-      }
-      return usableIdToken(token, source);
-    },
-  };
-}
-
-/**
- * The SpectroCloud auth API as the Kubernetes tab's objects request sees it.
- * That one request carries every cluster's credentials and repeats every 10
- * seconds, so a user without a session is asked once, without waiting: asked
- * on each request, they would get the sign-in dialog back every 10 seconds,
- * and every cluster would wait for it. Where the backend module shows the
- * other clusters, the request goes on without the token; elsewhere it fails
- * saying so. Asked again once the user has had a session.
- */
-export function askOnce(auth: OpenIdConnectApi, source: TokenSource, backendModuleServes: (provider: string) => Promise<boolean>): OpenIdConnectApi {
-  let asked = false;
-  return {
-    async getIdToken() {
-      const token = await auth.getIdToken({ optional: true }).catch(() => '');
-      if (token) {
-        asked = false;
-        return usableIdToken(token, source);
-      }
-      if (!asked) {
-        asked = true;
-        // A rejected or closed sign-in is the user's answer, not an error.
-        auth.getIdToken().catch(() => {});
-      }
-      if (await backendModuleServes(source.name)) return '';
-      throw errors.signInOrAddBackendModule(source);
-    },
-  };
-}
-
-/** Whether the Kubernetes backend runs the backend module for `provider`; asked once. */
-function backendModuleCheck(discoveryApi: DiscoveryApi, fetchApi: FetchApi) {
-  let tokenProviders: Promise<unknown[]> | undefined;
-  return async (provider: string) => {
-    tokenProviders ??= discoveryApi
-      .getBaseUrl('kubernetes')
-      .then(url => fetchApi.fetch(`${url}/spectrocloud-auth/token-providers`))
-      .then(async response => (response.ok ? (await response.json()).tokenProviders : []));
-    try {
-      return (await tokenProviders).includes(provider);
-    } catch {
-      tokenProviders = undefined; // unreachable or unreadable: ask again next time
-      return false;
-    }
-  };
-}
+import { askOnce, backendModuleCheck, guardIdTokens } from './tokenPolicies';
+import { forSignedInUser, noteSignInAtLoad } from './userSessions';
 
 const authProvidersDeps = {
   configApi: configApiRef,
   discoveryApi: discoveryApiRef,
   fetchApi: fetchApiRef,
+  identityApi: identityApiRef,
   oauthRequestApi: oauthRequestApiRef,
   gitlabAuthApi: gitlabAuthApiRef,
   googleAuthApi: googleAuthApiRef,
@@ -106,16 +32,17 @@ const authProvidersDeps = {
 // extensions from any other by their factory.
 function buildAuthProviders(deps: { [K in keyof typeof authProvidersDeps]: (typeof authProvidersDeps)[K]['T'] }): KubernetesAuthProvidersApi {
   // auth.spectrocloud for the default token source; a client of its own for
-  // each environment, so that their sessions never touch one another.
-  const sources = readTokenSources(deps.configApi).map(source => ({
-    source,
-    auth: source.authProvider
+  // each environment, so that their sessions never touch one another. Each
+  // serves only the Backstage user whose session it is.
+  const sources = readTokenSources(deps.configApi).map(source => {
+    const auth = source.authProvider
       ? createSpectroCloudAuth(
           { configApi: deps.configApi, discoveryApi: deps.discoveryApi, oauthRequestApi: deps.oauthRequestApi },
           { id: source.authProvider, title: source.title },
         )
-      : deps.spectroCloudAuthApi,
-  }));
+      : deps.spectroCloudAuthApi;
+    return { source, auth: forSignedInUser(auth, source, deps.identityApi) };
+  });
   // The Kubernetes plugin's own providers, and SpectroCloud's.
   const providers = (spectroCloud: (auth: OpenIdConnectApi, source: TokenSource) => OpenIdConnectApi) =>
     new KubernetesAuthProviders({
@@ -158,6 +85,8 @@ const ownAuthProvidersApi = authProvidersApi('spectrocloud-auth-providers');
 // several providers of an API without a word, so these problems would only
 // show later, in the Kubernetes tab. Checked once at app start instead.
 function StartupCheck() {
+  // Rendered before the sign-in page, so before anyone can sign in here.
+  useState(noteSignInAtLoad);
   const apis = useApiHolder();
   const errorApi = useApi(errorApiRef);
   const appTreeApi = useApi(appTreeApiRef);

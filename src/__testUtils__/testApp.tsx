@@ -134,8 +134,10 @@ const TOKEN_PROVIDERS_PATH = '/api/kubernetes/spectrocloud-auth/token-providers'
  * A Kubernetes backend that lists `clusters` and records what it receives;
  * with `backendModule`, it runs the backend module for `spectrocloud`.
  */
-export function fakeKubernetesBackend(clusters: Cluster[] = CLUSTERS, backendModule = false) {
+export function fakeKubernetesBackend(clusters: Cluster[] = CLUSTERS, backendModule: boolean | string[] = false) {
   const requests: Request[] = [];
+  // Replaces the backend module's answer to the token-providers check while set.
+  let tokenProvidersAnswer: ((init?: RequestInit) => Promise<Response>) | undefined;
   const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = String(input);
     const headers = Object.fromEntries(
@@ -143,7 +145,9 @@ export function fakeKubernetesBackend(clusters: Cluster[] = CLUSTERS, backendMod
     );
     requests.push({ url, method: init?.method ?? 'GET', headers, body: init?.body ? JSON.parse(String(init.body)) : undefined });
     if (url.endsWith(TOKEN_PROVIDERS_PATH)) {
-      return backendModule ? Response.json({ tokenProviders: ['spectrocloud'] }) : new Response('Not found', { status: 404 });
+      if (tokenProvidersAnswer) return tokenProvidersAnswer(init);
+      if (!backendModule) return new Response('Not found', { status: 404 });
+      return Response.json({ tokenProviders: backendModule === true ? ['spectrocloud'] : backendModule });
     }
     return Response.json({ items: url.endsWith('/api/kubernetes/clusters') ? clusters : [] });
   };
@@ -153,6 +157,7 @@ export function fakeKubernetesBackend(clusters: Cluster[] = CLUSTERS, backendMod
     objectsRequests: () => requests.filter(r => r.method === 'POST'),
     proxyRequests: () => requests.filter(r => r.url.includes('/proxy/')),
     backendModuleChecks: () => requests.filter(r => r.url.endsWith(TOKEN_PROVIDERS_PATH)),
+    answerTokenProviders: (answer: typeof tokenProvidersAnswer) => (tokenProvidersAnswer = answer),
   };
 }
 
@@ -165,12 +170,14 @@ type SpectroCloudAuthFake = { getIdToken: jest.Mock };
 
 type AppOptions = {
   config?: JsonObject;
+  /** The signed-in Backstage user's entity ref. */
+  user?: string;
   /** `null`: no `auth.spectrocloud` in the app. */
   spectroCloudAuth?: SpectroCloudAuthFake | null;
   features?: FrontendFeature[];
   clusters?: Cluster[];
-  /** The Kubernetes backend runs the backend module. */
-  backendModule?: boolean;
+  /** The Kubernetes backend runs the backend module, for `spectrocloud` or the token providers listed. */
+  backendModule?: boolean | string[];
 };
 
 function appApis(options: AppOptions, backend: ReturnType<typeof fakeKubernetesBackend>) {
@@ -179,6 +186,7 @@ function appApis(options: AppOptions, backend: ReturnType<typeof fakeKubernetesB
   const apis: Array<TestApiPair<unknown>> = [
     [fetchApiRef, backend.fetchApi],
     errorApi,
+    ...(options.user ? [mockApis.identity({ userEntityRef: options.user })] : []),
     ...stockAuthApis(),
     ...(spectroCloudAuth ? [[spectroCloudAuthApiRef, spectroCloudAuth] as const] : []),
   ];
