@@ -192,8 +192,4 @@ describe('the documents', () => {
       }
     }
   });
-
-  it('keep the README short', () => {
-    expect(fs.readFileSync(path.join(projectRoot, 'README.md'), 'utf8').split('\n').length).toBeLessThanOrEqual(241);
-  });
 });
