@@ -35,7 +35,8 @@ export interface Config {
         tokenProviderName: string;
         /**
          * The id of the backend auth provider that signs users in to this
-         * Palette, for example `spectrocloud-eu`.
+         * Palette, for example `spectrocloud-eu`: not `spectrocloud`, which
+         * serves `tokenProviderName`, and not another environment's.
          *
          * @visibility frontend
          */
@@ -48,6 +49,20 @@ export interface Config {
          */
         title?: string;
       }>;
+      /**
+       * URLs of clusters from the catalog that may get SpectroCloud tokens,
+       * read by the Kubernetes backend module. Anyone who may register a
+       * `kubernetes-cluster` Resource in the catalog chooses its URL, so a
+       * catalog cluster with a SpectroCloud `oidcTokenProvider` gets no token
+       * unless a pattern here matches its `kubernetes.io/api-server` URL,
+       * whole and as written; `*` stands for any run of characters other
+       * than `/`, e.g. `https://*.palette.example.com:6443`. Clusters of the
+       * config locator and of cluster suppliers need no entry. None by
+       * default.
+       *
+       * @visibility backend
+       */
+      allowedCatalogClusterUrls?: string[];
     };
   };
 }

@@ -1,5 +1,6 @@
 import { mockApis } from '@backstage/frontend-test-utils';
 import { readTokenProviderName, readTokenSources } from './config';
+import { readTokenSources as readBackendTokenSources } from '../backend/src/config';
 
 const read = (tokenProviderName?: unknown) =>
   readTokenProviderName(
@@ -33,9 +34,30 @@ describe('kubernetes.spectroCloudAuth.tokenProviderName', () => {
   });
 });
 
+const eu = { tokenProviderName: 'palette-eu', authProvider: 'spectrocloud-eu', title: 'SpectroCloud EU' };
+
+const REFUSED_ENVIRONMENTS: [string, object, string, RegExp][] = [
+  ['a name used twice', { environments: [eu, { ...eu, authProvider: 'other' }] }, 'SpectroCloudEnvironmentError', /environments\[1\].*'palette-eu' is already served by an earlier environment/],
+  ['the default name', { environments: [{ ...eu, tokenProviderName: 'spectrocloud' }] }, 'SpectroCloudEnvironmentError', /environments\[0\].*already served by auth\.spectrocloud/],
+  ['a stock provider', { environments: [{ ...eu, tokenProviderName: 'okta' }] }, 'SpectroCloudTokenProviderNameError', /environments\[0\]\.tokenProviderName 'okta'/],
+  ['a name the proxy cannot match', { environments: [{ ...eu, tokenProviderName: 'Palette-EU' }] }, 'SpectroCloudTokenProviderNameError', /Use 'palette-eu'/],
+  ['no authProvider', { environments: [{ tokenProviderName: 'palette-eu' }] }, 'SpectroCloudEnvironmentError', /environments\[0\].*has no authProvider/],
+  [
+    "auth.spectrocloud's authProvider",
+    { environments: [{ ...eu, authProvider: 'spectrocloud' }] },
+    'SpectroCloudEnvironmentError',
+    /environments\[0\] is refused: its authProvider 'spectrocloud' already signs in for auth\.spectrocloud .*Give each Palette a backend auth provider of its own/,
+  ],
+  [
+    'an authProvider used twice',
+    { environments: [eu, { tokenProviderName: 'palette-us', authProvider: 'spectrocloud-eu' }] },
+    'SpectroCloudEnvironmentError',
+    /environments\[1\] is refused: its authProvider 'spectrocloud-eu' already signs in for an earlier environment, whose token would go to this Palette's clusters/,
+  ],
+];
+
 describe('kubernetes.spectroCloudAuth.environments', () => {
   const sources = (spectroCloudAuth: object) => readTokenSources(mockApis.config({ data: { kubernetes: { spectroCloudAuth } } }));
-  const eu = { tokenProviderName: 'palette-eu', authProvider: 'spectrocloud-eu', title: 'SpectroCloud EU' };
 
   it('adds a token source per environment after the default one, titled by authProvider unless a title is given', () => {
     expect(sources({ environments: [eu, { tokenProviderName: 'palette-us', authProvider: 'spectrocloud-us' }] })).toEqual([
@@ -49,13 +71,32 @@ describe('kubernetes.spectroCloudAuth.environments', () => {
     expect(sources({})).toEqual([{ name: 'spectrocloud', title: 'SpectroCloud' }]);
   });
 
-  it.each([
-    ['a name used twice', { environments: [eu, { ...eu, authProvider: 'other' }] }, 'SpectroCloudEnvironmentError', /environments\[1\].*'palette-eu' is already served by an earlier environment/],
-    ['the default name', { environments: [{ ...eu, tokenProviderName: 'spectrocloud' }] }, 'SpectroCloudEnvironmentError', /environments\[0\].*already served by auth\.spectrocloud/],
-    ['a stock provider', { environments: [{ ...eu, tokenProviderName: 'okta' }] }, 'SpectroCloudTokenProviderNameError', /environments\[0\]\.tokenProviderName 'okta'/],
-    ['a name the proxy cannot match', { environments: [{ ...eu, tokenProviderName: 'Palette-EU' }] }, 'SpectroCloudTokenProviderNameError', /Use 'palette-eu'/],
-    ['no authProvider', { environments: [{ tokenProviderName: 'palette-eu' }] }, 'SpectroCloudEnvironmentError', /environments\[0\].*has no authProvider/],
-  ])('refuses %s, naming the entry', (_, config, name, message) => {
+  it.each(REFUSED_ENVIRONMENTS)('refuses %s, naming the entry', (_, config, name, message) => {
     expect(() => sources(config)).toThrow(expect.objectContaining({ name, message: expect.stringMatching(message) }));
+  });
+});
+
+describe("the backend module's check of kubernetes.spectroCloudAuth", () => {
+  // Its own copy (its package cannot build files from outside it), which
+  // stops the backend at start: the same sources, the same errors.
+  const outcome = (reading: () => unknown) => {
+    try {
+      return reading();
+    } catch (error) {
+      return { name: (error as Error).name, message: (error as Error).message };
+    }
+  };
+
+  it.each([
+    ['no settings', {}],
+    ['a tokenProviderName', { tokenProviderName: 'palette' }],
+    ['environments', { environments: [eu, { tokenProviderName: 'palette-us', authProvider: 'spectrocloud-us' }] }],
+    ['a tokenProviderName with capitals', { tokenProviderName: 'Palette' }],
+    ['a stock tokenProviderName', { tokenProviderName: 'okta' }],
+    ['a tokenProviderName that is no string', { tokenProviderName: 42 }],
+    ...REFUSED_ENVIRONMENTS.map(([title, config]) => [title, config] as [string, object]),
+  ])('reads %s as the frontend module does', (_, spectroCloudAuth) => {
+    const config = mockApis.config({ data: { kubernetes: { spectroCloudAuth } } });
+    expect(outcome(() => readBackendTokenSources(config))).toEqual(outcome(() => readTokenSources(config)));
   });
 });

@@ -6,6 +6,9 @@ export const STOCK_OIDC_PROVIDERS = ['gitlab', 'google', 'microsoft', 'okta', 'o
 
 const KEY = 'kubernetes.spectroCloudAuth';
 
+/** The backend auth provider of `auth.spectrocloud`, which serves `tokenProviderName`. */
+const DEFAULT_AUTH_PROVIDER = 'spectrocloud';
+
 // An HTTP header token without capitals: pod logs send the ID token in the
 // header `Backstage-Kubernetes-Authorization-oidc-<name>`, and the Kubernetes
 // backend lowercases that name before it looks up the clusters'
@@ -39,6 +42,14 @@ export function readTokenProviderName(config: ConfigApi): string {
   return checkedName(config.getOptionalString(`${KEY}.tokenProviderName`) ?? 'spectrocloud', `${KEY}.tokenProviderName`);
 }
 
+// The source, as messages name it, that already signs in with `authProvider`:
+// one backend auth provider signs in to one Palette, and its token would
+// go to every cluster of the sources it serves.
+function sourceSigningInWith(authProvider: string, sources: TokenSource[]): string | undefined {
+  if (authProvider === DEFAULT_AUTH_PROVIDER) return 'auth.spectrocloud (the tokenProviderName above it)';
+  return sources.some(source => source.authProvider === authProvider) ? 'an earlier environment' : undefined;
+}
+
 /**
  * Every SpectroCloud token source: `auth.spectrocloud`'s, then one per entry
  * of `kubernetes.spectroCloudAuth.environments`.
@@ -53,6 +64,8 @@ export function readTokenSources(config: ConfigApi): TokenSource[] {
     }
     const authProvider = environment.getOptionalString('authProvider');
     if (!authProvider) throw invalidEnvironment(key, 'it has no authProvider. Set it to the id of the backend auth provider that signs users in to that Palette');
+    const signingIn = sourceSigningInWith(authProvider, sources);
+    if (signingIn) throw invalidEnvironment(key, `its authProvider '${authProvider}' already signs in for ${signingIn}, whose token would go to this Palette's clusters. Give each Palette a backend auth provider of its own`);
     sources.push({ name, title: environment.getOptionalString('title') ?? authProvider, authProvider });
   });
   return sources;

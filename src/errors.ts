@@ -22,14 +22,17 @@ export const backendModuleCheckFailed = (source: Source, cause: string) =>
 export const backendConfigMismatch = (source: Source, served: string[]) =>
   error('SpectroCloudConfigMismatchError', `The Kubernetes backend's SpectroCloud module serves oidcTokenProvider ${served.map(name => `'${name}'`).join(', ') || 'none'}, not '${source.name}'. Give the app and the backend the same kubernetes.spectroCloudAuth.`);
 
+// The backend module's own message, which names the conflict and the fix.
+export const backendModuleOverruled = (message: string) => error('SpectroCloudOidcStrategyConflictError', message.replace(/ See \S+ in the README\.$/, ''));
+
 export const signInOrAddBackendModule = (source: Source) =>
   error('SpectroCloudSignInRequiredError', `Not signed in with ${source.title} ${forClusters(source)}, and the Kubernetes backend shows no cluster without that token: sign in, or add backstage-plugin-kubernetes-backend-module-spectrocloud-auth to the backend to see the other clusters.`);
 
 export const idTokenMissing = (source: Source) =>
   error('SpectroCloudIdTokenMissingError', `${source.title} gave no ID token ${forClusters(source)}. Request the 'openid' scope.`);
 
-export const notAnIdToken = (source: Source, alg: string) =>
-  error('SpectroCloudTokenNotAnIdTokenError', `${source.title} gave a ${alg} token ${forClusters(source)}, which Kubernetes refuses. Reload, or use a backend that returns Palette's ID token.`);
+export const notAnIdToken = (source: Source, token: string) =>
+  error('SpectroCloudTokenNotAnIdTokenError', `${source.title} gave ${token} ${forClusters(source)}, which Kubernetes refuses. Reload, or use a backend that returns Palette's ID token.`);
 
 export const sessionExpired = (source: Source, expiresAt: Date) =>
   error('SpectroCloudSessionExpiredError', `The ${source.title} ID token ${forClusters(source)} is valid until ${expiresAt.toISOString()} (browser clock: ${new Date().toISOString()}). Sign in again.`);

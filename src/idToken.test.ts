@@ -1,6 +1,11 @@
 import { idTokenProblem, RENEW_MARGIN, SEND_MARGIN } from './idToken';
-import { guardIdTokens } from './module';
+import { guardIdTokens } from './tokenPolicies';
 import { idToken, SPECTROCLOUD_TOKEN } from './__testUtils__/testApp';
+import { idTokenProblem as backendIdTokenProblem } from '../backend/src/idToken';
+
+const segment = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const jws = (header: object, payload: object) => [segment(header), segment(payload), 'c2lnbmF0dXJl'].join('.');
+const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 
 describe('idTokenProblem', () => {
   const margin = { seconds: 30, lifetimeShare: 0.25 };
@@ -35,12 +40,17 @@ describe('idTokenProblem', () => {
   });
 
   it.each([
-    ['an opaque token', 'opaque-access-token'],
-    ['a JWE', 'a.b.c.d.e'],
-    ['a malformed payload', `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.not-json.sig`],
-    ['a token without exp', idToken({ payload: { sub: 'alice' } })],
-  ])('lets %s pass: the cluster checks it', (_, token) => {
-    expect(idTokenProblem(token, margin)).toBeUndefined();
+    ['an opaque token', 'opaque-access-token', 'not a JWS'],
+    ['a JWE', 'a.b.c.d.e', 'not a JWS'],
+    ['a payload that is no JSON', `${segment({ alg: 'RS256' })}.not-json.sig`, 'not a JWS'],
+    ['a header that is no object', `${segment(['RS256'])}.${segment({ exp: 1 })}.sig`, 'not a JWS'],
+    ['a segment that is no base64url', `${segment({ alg: 'RS256' })}.${Buffer.from('{"exp":1}').toString('base64')}+.sig`, 'not a JWS'],
+    ['no alg', jws({ typ: 'JWT' }, { exp: inAnHour() }), 'no alg'],
+    ['an empty alg', jws({ alg: '' }, { exp: inAnHour() }), 'no alg'],
+    ['no exp', idToken({ payload: { sub: 'alice' } }), 'exp is not a number'],
+    ['an exp that is a string', idToken({ payload: { exp: String(inAnHour()) } }), 'exp is not a number'],
+  ])('refuses %s: no ID token at all', (_, token, defect) => {
+    expect(idTokenProblem(token, margin)).toEqual({ malformed: defect });
   });
 
   it('renews earlier than it stops sending', () => {
@@ -101,7 +111,43 @@ describe('guardIdTokens', () => {
   it.each([
     ['a token without exp', idToken({ payload: { sub: 'alice' } })],
     ['an opaque token', 'opaque-palette-token'],
-  ])('passes %s on unchanged', async (_, token) => {
-    await expect(guarded(async () => token).guard.getIdToken()).resolves.toBe(token);
+  ])('refuses %s as no ID token', async (_, token) => {
+    const error: Error = await guarded(async () => token).guard.getIdToken().catch(e => e);
+    expect(error.name).toBe('SpectroCloudTokenNotAnIdTokenError');
+    expect(error.message).toContain("oidcTokenProvider 'spectrocloud'");
+  });
+});
+
+describe("the backend module's check", () => {
+  // Its own copy of the rule (its package cannot build files from outside
+  // it), with a margin of 10 s: the same verdicts as idTokenProblem's.
+  const backendMargin = { seconds: 10, lifetimeShare: 1 };
+  const verdict = (problem: { alg?: string; expiresAt?: Date; malformed?: string } | undefined) =>
+    problem?.malformed ?? problem?.expiresAt?.toISOString() ?? problem?.alg ?? 'usable';
+
+  it.each([
+    ['a fresh RS256 token', idToken()],
+    ['a fresh ES256 token', idToken({ alg: 'ES256' })],
+    ['an HS256 token', idToken({ alg: 'HS256' })],
+    ['an hs512 token', idToken({ alg: 'hs512' })],
+    ['an unsigned token', idToken({ alg: 'none' })],
+    ['an expired token', idToken({ expiresIn: -60 })],
+    ['a token 5 s from its exp', idToken({ expiresIn: 5 })],
+    ['a token 15 s from its exp', idToken({ expiresIn: 15 })],
+    ['an opaque token', 'opaque-access-token'],
+    ['a JWE', 'a.b.c.d.e'],
+    ['an empty token', ''],
+    ['a payload that is no JSON', `${segment({ alg: 'RS256' })}.not-json.sig`],
+    ['a header that is no object', `${segment(['RS256'])}.${segment({ exp: inAnHour() })}.sig`],
+    ['a payload that is null', `${segment({ alg: 'RS256' })}.${segment(null)}.sig`],
+    ['a padded segment', `${segment({ alg: 'RS256' })}.${segment({ exp: inAnHour() })}==.sig`],
+    ['a signature that is no base64url', `${segment({ alg: 'RS256' })}.${segment({ exp: inAnHour() })}.sig+/=`],
+    ['an empty signature', `${segment({ alg: 'RS256' })}.${segment({ exp: inAnHour() })}.`],
+    ['no alg', jws({ typ: 'JWT' }, { exp: inAnHour() })],
+    ['an alg that is no string', jws({ alg: 256 }, { exp: inAnHour() })],
+    ['no exp', idToken({ payload: { sub: 'alice' } })],
+    ['an exp that is a string', idToken({ payload: { exp: String(inAnHour()) } })],
+  ])('judges %s as idTokenProblem does', (_, token) => {
+    expect(verdict(backendIdTokenProblem(token))).toBe(verdict(idTokenProblem(token, backendMargin)));
   });
 });

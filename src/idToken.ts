@@ -8,32 +8,50 @@ export type ExpiryMargin = { seconds: number; lifetimeShare: number };
 export const SEND_MARGIN: ExpiryMargin = { seconds: 30, lifetimeShare: 0.25 };
 export const RENEW_MARGIN: ExpiryMargin = { seconds: 60, lifetimeShare: 0.5 };
 
+/** What makes a token no ID token at all for a Kubernetes API server. */
+export type MalformedIdToken = 'not a JWS' | 'no alg' | 'exp is not a number';
+
 /** Why a Kubernetes API server would refuse the token. */
-export type IdTokenProblem = { alg: string } | { expiresAt: Date };
+export type IdTokenProblem =
+  /** Signed with a shared secret (`HS*`) or not at all (`none`): never verified. */
+  | { alg: string }
+  /** Expired, or too close to its `exp`. */
+  | { expiresAt: Date }
+  /** No ID token at all. */
+  | { malformed: MalformedIdToken };
 
-// Only ASCII claims are read, so the bytes need no UTF-8 decoding.
-const decode = (segment: string) => JSON.parse(atob(segment.replace(/-/g, '+').replace(/_/g, '/')));
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-/**
- * Why a Kubernetes API server would refuse `token` as an ID token within
- * `margin` of now: a symmetric (`HS*`) or missing (`none`) signature, which
- * it never verifies, or an `exp` too close. A token that is no readable JWT
- * passes: the signature stays the cluster's to check.
- */
-export function idTokenProblem(token: string, margin: ExpiryMargin): IdTokenProblem | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3) return undefined;
-  let alg: unknown;
-  let exp: unknown;
-  let iat: unknown;
+// The JSON object a JWS segment encodes, or undefined. Only ASCII claims are
+// read, so the bytes need no UTF-8 decoding.
+function decodeObject(segment: string): Record<string, unknown> | undefined {
+  if (!BASE64URL.test(segment)) return undefined;
   try {
-    ({ alg } = decode(parts[0]));
-    ({ exp, iat } = decode(parts[1]));
+    const value: unknown = JSON.parse(atob(segment.replace(/-/g, '+').replace(/_/g, '/')));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
-  if (typeof alg === 'string' && /^(hs|none$)/i.test(alg)) return { alg };
-  if (typeof exp !== 'number') return undefined;
+}
+
+const malformed = (defect: MalformedIdToken): IdTokenProblem => ({ malformed: defect });
+
+/**
+ * Why a Kubernetes API server would refuse `token` as an ID token within
+ * `margin` of now: it is no JWS with a JSON header and payload (an opaque
+ * token, a JWE), names no `alg`, is signed symmetrically (`HS*`) or not at
+ * all (`none`), which an API server never verifies, or has an `exp` that is
+ * not a number or too close. The signature itself stays the cluster's to check.
+ */
+export function idTokenProblem(token: string, margin: ExpiryMargin): IdTokenProblem | undefined {
+  const parts = token.split('.');
+  const [header, payload] = parts.length === 3 ? parts.slice(0, 2).map(decodeObject) : [];
+  if (!header || !payload || !/^[A-Za-z0-9_-]*$/.test(parts[2])) return malformed('not a JWS');
+  const { alg } = header;
+  const { exp, iat } = payload;
+  if (typeof alg !== 'string' || !alg) return malformed('no alg');
+  if (/^(hs|none$)/i.test(alg)) return { alg };
+  if (typeof exp !== 'number') return malformed('exp is not a number');
   const lifetime = typeof iat === 'number' ? Math.max(0, exp - iat) : Infinity;
   const marginSeconds = Math.min(margin.seconds, lifetime * margin.lifetimeShare);
   return exp - Date.now() / 1000 < marginSeconds ? { expiresAt: new Date(exp * 1000) } : undefined;

@@ -258,6 +258,16 @@ describe("the check whether the backend module runs", () => {
     expect(result.error).toContain("serves oidcTokenProvider 'palette', not 'spectrocloud'");
   });
 
+  it("passes on the backend module's word that another module's oidc strategy overrules it", async () => {
+    const conflict = "Another module of the Kubernetes backend registered the auth strategy 'oidc' after backstage-plugin-kubernetes-backend-module-spectrocloud-auth. Keep one of the two modules. See SpectroCloudOidcStrategyConflictError in the README.";
+    const { authProviders, backend } = await startKubernetesApis({ spectroCloudAuth: spectroCloudAuthWithoutSession(), backendModule: true });
+    backend.answerTokenProviders(async () => Response.json({ tokenProviders: [], conflict }));
+
+    const error = await objectsRequestAuth(authProviders).catch(e => e);
+    expect(error.name).toBe('SpectroCloudOidcStrategyConflictError');
+    expect(error.message).toBe(conflict);
+  });
+
   it('asks a backend without the module again on the next request: it may be mid-deploy', async () => {
     const { authProviders, backend } = await startKubernetesApis({ spectroCloudAuth: spectroCloudAuthWithoutSession() });
     await objectsRequestAuth(authProviders).catch(() => {});

@@ -8,8 +8,8 @@ import { idTokenProblem, SEND_MARGIN } from './idToken';
 function usableIdToken(token: unknown, source: TokenSource): string {
   if (typeof token !== 'string' || !token.trim()) throw errors.idTokenMissing(source);
   const problem = idTokenProblem(token, SEND_MARGIN);
-  if (problem && 'alg' in problem) throw errors.notAnIdToken(source, problem.alg);
-  if (problem) throw errors.sessionExpired(source, problem.expiresAt);
+  if (problem && 'expiresAt' in problem) throw errors.sessionExpired(source, problem.expiresAt);
+  if (problem) throw errors.notAnIdToken(source, 'alg' in problem ? `a ${problem.alg} token` : `no ID token (${problem.malformed})`);
   return token;
 }
 
@@ -92,7 +92,9 @@ export function backendModuleCheck(discoveryApi: DiscoveryApi, fetchApi: FetchAp
       .finally(() => clearTimeout(timer));
     if (response.status === 404) return undefined;
     if (!response.ok) throw errors.backendModuleCheckFailed(source, `HTTP ${response.status}`);
-    return ((await response.json()) as { tokenProviders: string[] }).tokenProviders;
+    const { tokenProviders, conflict }: { tokenProviders: string[]; conflict?: string } = await response.json();
+    if (conflict) throw errors.backendModuleOverruled(conflict);
+    return tokenProviders;
   };
   return async source => {
     const asking = (answer ??= ask(source));
