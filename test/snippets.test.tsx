@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { ConfigReader } from '@backstage/config';
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
 import spectroCloudModule from '../src';
@@ -13,6 +14,7 @@ import {
   startTestApp,
   type Cluster,
 } from '../src/__testUtils__/testApp';
+import { readAllowedCatalogClusterUrls } from '../backend/src/config';
 import { SECOND_ENVIRONMENT } from '../dev/lib/demo';
 import { readDocumentSnippets, snippet as snippetOf } from '../dev/lib/snippets';
 import { validateAppConfig } from './appConfigSchema';
@@ -45,6 +47,7 @@ const CHECKED_SNIPPETS = [
   'test-stack',
   'token-provider-name',
   'backend-oidc-config',
+  'catalog-cluster-urls',
   // Run as written in an app made by @backstage/create-app by
   // `npm run test:adopt` (dev/adopt), which CI runs.
   'backend-module-index',
@@ -69,7 +72,7 @@ const resultAuth = (backend: Awaited<ReturnType<typeof loadKubernetesObjects>>['
   backend.objectsRequests()[0]?.body?.auth;
 
 describe('snippet', () => {
-  it.each(['app-config', 'disable-stock', 'token-provider-name', 'config-locator', 'real-mode', 'backend-config'])(
+  it.each(['app-config', 'disable-stock', 'token-provider-name', 'config-locator', 'real-mode', 'backend-config', 'catalog-cluster-urls'])(
     '%s is valid app-config for an app with this module and the Kubernetes plugin',
     async name => {
       await expect(validateAppConfig(parse(snippet(name)))).resolves.toBeUndefined();
@@ -125,6 +128,13 @@ describe('snippet', () => {
     });
     expect(result.error).toBeUndefined();
     expect(resultAuth(backend)).toEqual({ oidc: { [clusterProvider.oidcAuthProviderName]: SPECTROCLOUD_TOKEN } });
+  });
+
+  it("catalog-cluster-urls lets the backend module trust the catalog clusters it names, and no others", () => {
+    const allowed = readAllowedCatalogClusterUrls(new ConfigReader(parse(snippet('catalog-cluster-urls'))));
+    expect(allowed('https://prod.palette.example.com:6443')).toBe(true);
+    expect(allowed('https://attacker.example.net:6443')).toBe(false);
+    expect(allowed('https://prod.palette.example.com.attacker.example.net:6443')).toBe(false);
   });
 
   it('rbac is a valid ClusterRoleBinding that grants view to a SpectroCloud group and user', () => {
