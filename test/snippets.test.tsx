@@ -48,6 +48,8 @@ const CHECKED_SNIPPETS = [
   'token-provider-name',
   'backend-oidc-config',
   'catalog-cluster-urls',
+  // Its schema is checked here; the development stack's app signs in with it.
+  'sign-in-config',
   // Run as written in an app made by @backstage/create-app by
   // `npm run test:adopt` (dev/adopt), which CI runs.
   'backend-module-index',
@@ -157,6 +159,13 @@ describe('snippet', () => {
     await expect(
       validateAppConfig({ auth: { session, providers: { oidc: providers.spectrocloud } } }, 'oidc'),
     ).resolves.toBeUndefined();
+  });
+
+  it('sign-in-config adds a resolver to the backend-oidc-config provider, and nothing else', async () => {
+    const { auth } = parse(snippet('sign-in-config'));
+    expect(Object.keys(auth.providers.spectrocloud.development)).toEqual(['signIn']);
+    const provider = { ...parse(snippet('backend-oidc-config')).auth.providers.spectrocloud.development, ...auth.providers.spectrocloud.development };
+    await expect(validateAppConfig({ auth: { providers: { oidc: { development: provider } } } }, 'oidc')).resolves.toBeUndefined();
   });
 
   it('backend-oidc-module is the backend module the development stack runs', () => {

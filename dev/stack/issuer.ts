@@ -49,9 +49,25 @@ export interface StartedIssuer {
   setTokenLifetime: (seconds: number) => void;
   /** Switches the `paletteRefreshToken` behaviour. */
   answerLikePalette: (on: boolean) => void;
+  /** Answers as `variant` from the next sign-in or refresh on. */
+  setVariant: (variant: PaletteVariant) => void;
   /** Method and path (no query) of every request served, oldest first. */
   requests: string[];
   close: () => Promise<void>;
+}
+
+/**
+ * How a Palette tenant may differ from the one the README's config is
+ * written for; nobody here knows which a real tenant does. Each field's
+ * default is the README's assumption.
+ */
+export interface PaletteVariant {
+  /** `email_verified` in the claims, or `absent` to leave it out; default `true`. */
+  emailVerified?: 'true' | 'false' | 'absent';
+  /** Refresh tokens for clients that ask for `offline_access`; default true. */
+  refreshTokens?: boolean;
+  /** The `groups` claim; default true. */
+  groups?: boolean;
 }
 
 export interface IssuerOptions {
@@ -69,6 +85,7 @@ export interface IssuerOptions {
    * answerLikePalette() switches it later.
    */
   paletteRefreshToken?: boolean;
+  variant?: PaletteVariant;
   log?: (line: string) => void;
 }
 
@@ -84,11 +101,13 @@ export async function startIssuer({
   idTokenTtlSeconds = 3600,
   accessTokenTtlSeconds = idTokenTtlSeconds,
   paletteRefreshToken = false,
+  variant: initialVariant = {},
   log = console.log,
 }: IssuerOptions): Promise<StartedIssuer> {
   const signingJwk = await createSigningJwk();
   const lifetimes = { idToken: idTokenTtlSeconds, accessToken: accessTokenTtlSeconds };
-  const configuration = await providerConfiguration({ clients, users, lifetimes, signingJwk });
+  let variant = initialVariant;
+  const configuration = await providerConfiguration({ clients, users, lifetimes, signingJwk, variant: () => variant });
   // The issuer URL holds the port, known only once listening (port 0). The
   // provider and the request handler follow in the same tick, so no request
   // can come in before them.
@@ -131,7 +150,7 @@ export async function startIssuer({
       sendText(res, 503, 'issuer unavailable');
       return;
     }
-    if (path === `${TENANT_PATH}/auth`) requestConsentForOfflineAccess(req);
+    if (path === `${TENANT_PATH}/auth` && variant.refreshTokens !== false) requestConsentForOfflineAccess(req);
     if (path.startsWith(`${TENANT_PATH}/interaction/`)) {
       await handleInteraction(req, res, { provider, users, log });
       return;
@@ -186,6 +205,9 @@ export async function startIssuer({
     },
     answerLikePalette: on => {
       answeringLikePalette = on;
+    },
+    setVariant: value => {
+      variant = value;
     },
     requests,
     close: () => closeServer(server),
@@ -244,7 +266,10 @@ async function providerConfiguration({
   users,
   lifetimes,
   signingJwk,
+  variant,
 }: Required<Pick<IssuerOptions, 'clients' | 'users'>> & {
+  /** Read at every issue, so setVariant() applies to the next token. */
+  variant: () => PaletteVariant;
   /** Read at every issue, so setTokenLifetime() applies to the next token. */
   lifetimes: { idToken: number; accessToken: number };
   signingJwk: JWK;
@@ -265,7 +290,7 @@ async function providerConfiguration({
 
     findAccount: (_ctx, sub) => {
       const user = usersById.get(sub);
-      return user && { accountId: user.id, claims: () => userClaims(user) };
+      return user && { accountId: user.id, claims: () => userClaims(user, variant()) };
     },
 
     // Scope → claims. `openid profile email` therefore yields email and groups.
@@ -320,17 +345,18 @@ async function providerConfiguration({
   };
 }
 
-function userClaims(user: DemoUser) {
+function userClaims(user: DemoUser, variant: PaletteVariant) {
   const [givenName, ...rest] = user.name.split(' ');
+  const emailVerified = variant.emailVerified ?? 'true';
   return {
     sub: user.id,
     email: user.email,
-    email_verified: user.emailVerified ?? true,
+    ...(emailVerified !== 'absent' && { email_verified: emailVerified === 'true' && (user.emailVerified ?? true) }),
     name: user.name,
     // The SpectroCloud auth module builds its display name from these two.
     given_name: givenName,
     family_name: rest.join(' ') || undefined,
-    groups: [...user.groups],
+    ...(variant.groups !== false && { groups: [...user.groups] }),
   };
 }
 

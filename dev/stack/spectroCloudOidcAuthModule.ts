@@ -11,6 +11,9 @@ import {
 // the Kubernetes module's SpectroCloud auth API signs in with, and under the
 // authProvider of each of its kubernetes.spectroCloudAuth.environments: it
 // verifies each Palette's ID tokens and renews them with refresh tokens.
+// The profile keeps Palette's email unless Palette says it is unverified:
+// the authenticator's own keeps it only with `email_verified: true`, which a
+// Palette may leave out, and a sign-in resolver then finds no one.
 export default createBackendModule({
   pluginId: 'auth',
   moduleId: 'spectrocloud-oidc-provider',
@@ -25,6 +28,13 @@ export default createBackendModule({
             factory: createOAuthProviderFactory({
               authenticator: oidcAuthenticator,
               signInResolverFactories: commonSignInResolvers,
+              profileTransform: async ({ fullProfile: { userinfo } }) => ({
+                profile: {
+                  email: userinfo.email_verified === false ? undefined : userinfo.email,
+                  displayName: userinfo.name,
+                  picture: userinfo.picture,
+                },
+              }),
             }),
           });
         }
