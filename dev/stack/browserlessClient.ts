@@ -134,9 +134,9 @@ export class BrowserlessClient {
     return { callback: new URL(url), signInPage, state, nonce };
   }
 
-  /** Signs in to the backend's `spectrocloud` provider as `userId`, as the app's sign-in popup does. */
-  async signIn({ backendUrl, appUrl, userId }: { backendUrl: string; appUrl: string; userId: string }): Promise<void> {
-    const start = new URL(`${backendUrl}/api/auth/spectrocloud/start`);
+  /** Signs in to the backend's auth provider `provider` as `userId`, as the app's sign-in popup does. */
+  async signIn({ backendUrl, appUrl, userId, provider = 'spectrocloud' }: { backendUrl: string; appUrl: string; userId: string; provider?: string }): Promise<void> {
+    const start = new URL(`${backendUrl}/api/auth/${provider}/start`);
     start.searchParams.set('scope', SCOPES);
     start.searchParams.set('origin', appUrl);
     start.searchParams.set('flow', 'popup');
@@ -147,13 +147,15 @@ export class BrowserlessClient {
     }
     // The page posts {type:'authorization_response', response|error} to the app.
     if (!body.includes('authorization_response') || /\berror\b/.test(body.replace(/onerror|console\.error/g, ''))) {
-      throw new Error(`sign-in did not complete: HTTP ${response?.status}`);
+      const encoded = /decodeURIComponent\('([^']*)'\)/.exec(body)?.[1];
+      const message = encoded && JSON.parse(decodeURIComponent(encoded)).error?.message;
+      throw new Error(`sign-in did not complete: HTTP ${response?.status}${message ? `: ${message}` : ''}`);
     }
   }
 
   /** The session the frontend's OAuth2 client would get from the backend. */
-  async refresh(backendUrl: string): Promise<BackstageSession> {
-    const response = await this.fetch(`${backendUrl}/api/auth/spectrocloud/refresh?optional&env=development`, {
+  async refresh(backendUrl: string, provider = 'spectrocloud'): Promise<BackstageSession> {
+    const response = await this.fetch(`${backendUrl}/api/auth/${provider}/refresh?optional&env=development`, {
       headers: { 'x-requested-with': 'XMLHttpRequest' },
     });
     if (!response.ok) {
