@@ -134,8 +134,11 @@ export class BrowserlessClient {
     return { callback: new URL(url), signInPage, state, nonce };
   }
 
-  /** Signs in to the backend's auth provider `provider` as `userId`, as the app's sign-in popup does. */
-  async signIn({ backendUrl, appUrl, userId, provider = 'spectrocloud' }: { backendUrl: string; appUrl: string; userId: string; provider?: string }): Promise<void> {
+  /**
+   * Signs in to the backend's auth provider `provider` as `userId`, as the
+   * app's sign-in popup does; returns the session the popup hands the app.
+   */
+  async signIn({ backendUrl, appUrl, userId, provider = 'spectrocloud' }: { backendUrl: string; appUrl: string; userId: string; provider?: string }): Promise<BackstageSession> {
     const start = new URL(`${backendUrl}/api/auth/${provider}/start`);
     start.searchParams.set('scope', SCOPES);
     start.searchParams.set('origin', appUrl);
@@ -146,11 +149,10 @@ export class BrowserlessClient {
       throw new Error(`unexpected page at ${new URL(url).pathname} (HTTP ${response?.status})`);
     }
     // The page posts {type:'authorization_response', response|error} to the app.
-    if (!body.includes('authorization_response') || /\berror\b/.test(body.replace(/onerror|console\.error/g, ''))) {
-      const encoded = /decodeURIComponent\('([^']*)'\)/.exec(body)?.[1];
-      const message = encoded && JSON.parse(decodeURIComponent(encoded)).error?.message;
-      throw new Error(`sign-in did not complete: HTTP ${response?.status}${message ? `: ${message}` : ''}`);
-    }
+    const encoded = /decodeURIComponent\('([^']*)'\)/.exec(body)?.[1];
+    const message: { response?: BackstageSession; error?: { message: string } } = encoded ? JSON.parse(decodeURIComponent(encoded)) : {};
+    if (!message.response) throw new Error(`sign-in did not complete: ${message.error?.message ?? `HTTP ${response?.status}`}`);
+    return message.response;
   }
 
   /** The session the frontend's OAuth2 client would get from the backend. */

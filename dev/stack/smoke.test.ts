@@ -1,11 +1,13 @@
 // Starts the stack without the browser app, signs in over HTTP and checks
-// that the OIDC cluster sees the user and the service-account cluster does not.
+// that the OIDC cluster sees the user and the service-account cluster does not;
+// then runs the README's config against every plausible Palette.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 
 import { BrowserlessClient, type BackstageSession } from './browserlessClient.ts';
-import { ALICE, BOB, CLIENT_ID, COMPONENT, READER_GROUP } from '../lib/demo.ts';
+import { ALICE, BOB, CLIENT_ID, COMPONENT, READER_GROUP, SECOND_ENVIRONMENT, SECOND_ENVIRONMENT_CLUSTER } from '../lib/demo.ts';
+import type { PaletteVariant } from './issuer.ts';
 import { readAuditLog, tokenFingerprint } from './kube-apiserver/auditLog.ts';
 import { SERVICE_ACCOUNT_USER } from './kube-apiserver/authentication.ts';
 import { startStack, type Stack } from './stack.ts';
@@ -29,7 +31,8 @@ describe('the development stack', { timeout: 240_000 }, () => {
   const sessions: Record<string, BackstageSession> = {};
 
   before(async () => {
-    stack = await startStack({ frontend: false });
+    // The second Palette runs the README's environments config as written.
+    stack = await startStack({ frontend: false, secondEnvironment: true });
     for (const user of [ALICE, BOB]) {
       const client = new BrowserlessClient();
       await client.signIn({ backendUrl: stack.backendUrl, appUrl: stack.appUrl, userId: user.id });
@@ -154,8 +157,71 @@ describe('the development stack', { timeout: 240_000 }, () => {
       const response = await fetch(`${stack.backendUrl}/api/kubernetes${TOKEN_PROVIDERS_PATH}`, {
         headers: { authorization: `Bearer ${sessions.alice.backstageIdentity.token}` },
       });
-      assert.deepEqual(await response.json(), { tokenProviders: ['spectrocloud'] });
+      assert.deepEqual(await response.json(), { tokenProviders: ['spectrocloud', SECOND_ENVIRONMENT.tokenProviderName] });
     });
+  });
+
+  // Each way a real Palette may differ from the stand-in's defaults, and what
+  // the README's config does with it: the second Palette's provider is the
+  // README's environments config (no sign-in resolver, as the tab needs),
+  // `spectrocloud` adds docs/app.md's sign-in resolver (the app's sign-in).
+  describe('against every plausible Palette', () => {
+    type Outcome = { tabSignIn: string; renewal: string; cluster: string; appSignIn: string };
+    const works = { tabSignIn: 'works', renewal: 'works', cluster: '2 pods', appSignIn: 'works' };
+    const variants: Array<[string, PaletteVariant, Outcome]> = [
+      ['as the README assumes', {}, works],
+      ['email_verified left out', { emailVerified: 'absent' }, works],
+      [
+        'email_verified false',
+        { emailVerified: 'false' },
+        { ...works, cluster: 'refused: 401 (the API server requires a verified email)', appSignIn: 'fails: Login failed, user profile does not contain an email' },
+      ],
+      // Renewal then needs a new sign-in, once per ID token.
+      ['no refresh token', { refreshTokens: false }, { ...works, renewal: 'fails: HTTP 401' }],
+      ['no groups claim', { groups: false }, { ...works, cluster: '0 pods: 403 (bindings to groups do not apply)' }],
+    ];
+    const table: string[] = [];
+    after(() => console.log(['| Palette | tab sign-in | renewal | cluster (alice) | app sign-in |', '| --- | --- | --- | --- | --- |', ...table].join('\n')));
+
+    const outcome = async <T,>(run: () => Promise<T>): Promise<[string, T | undefined]> => {
+      try {
+        return ['works', await run()];
+      } catch (error) {
+        return [`fails: ${(error as Error).message.replace(/^(sign-in did not complete|refresh failed): /, '')}`, undefined];
+      }
+    };
+
+    for (const [name, variant, expected] of variants) {
+      it(`${name}: ${Object.entries(expected).map(([k, v]) => `${k} ${v}`).join('; ')}`, async () => {
+        stack.issuer!.setVariant(variant);
+        stack.secondIssuer!.setVariant(variant);
+        try {
+          const tab = new BrowserlessClient();
+          const provider = SECOND_ENVIRONMENT.authProvider;
+          const [tabSignIn, session] = await outcome(() => tab.signIn({ backendUrl: stack.backendUrl, appUrl: stack.appUrl, userId: ALICE.id, provider }));
+          const [renewal] = await outcome(() => tab.refresh(stack.backendUrl, provider));
+          const mark = readAuditLog(stack.auditLogPath).length;
+          const response = await fetch(`${stack.backendUrl}/api/kubernetes/services/${COMPONENT}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${sessions.alice.backstageIdentity.token}` },
+            body: JSON.stringify({ entity, auth: { oidc: { [SECOND_ENVIRONMENT.tokenProviderName]: session?.providerInfo.idToken ?? '' } } }),
+          });
+          const cluster = ((await response.json()) as { items: ClusterObjects[] }).items.find(item => item.cluster.name === SECOND_ENVIRONMENT_CLUSTER)!;
+          const lastLine = readAuditLog(stack.auditLogPath).slice(mark).filter(line => line.cluster === SECOND_ENVIRONMENT_CLUSTER).at(-1);
+          const seen =
+            lastLine?.code === 401 ? 'refused: 401 (the API server requires a verified email)'
+            : lastLine?.code === 403 ? `${pods(cluster).length} pods: 403 (bindings to groups do not apply)`
+            : `${pods(cluster).length} pods`;
+          const [appSignIn] = await outcome(() => new BrowserlessClient().signIn({ backendUrl: stack.backendUrl, appUrl: stack.appUrl, userId: ALICE.id }));
+          const actual = { tabSignIn, renewal, cluster: seen, appSignIn };
+          table.push(`| ${name} | ${Object.values(actual).join(' | ')} |`);
+          assert.deepEqual(actual, expected);
+        } finally {
+          stack.issuer!.setVariant({});
+          stack.secondIssuer!.setVariant({});
+        }
+      });
+    }
   });
 
   it('never writes token text to the audit log or the backend log', () => {
