@@ -11,6 +11,9 @@ import { createFrontendModule } from '@backstage/frontend-plugin-api';
 import { SignInPageBlueprint } from '@backstage/plugin-app-react';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
+// The settings page of a create-app app, at /settings: its profile card's menu
+// ("more") holds the Sign Out action people use.
+import userSettingsPlugin from '@backstage/plugin-user-settings/alpha';
 import kubernetesModuleSpectroCloudAuth, { spectroCloudAuthApiRef } from '../src';
 
 const signInPage = SignInPageBlueprint.make({
@@ -36,6 +39,7 @@ const app = createApp({
   features: [
     catalogPlugin,
     kubernetesPlugin,
+    userSettingsPlugin,
     kubernetesModuleSpectroCloudAuth,
     createFrontendModule({ pluginId: 'app', extensions: [signInPage] }),
   ],

@@ -48,7 +48,7 @@ const CHECKED_SNIPPETS = [
   'token-provider-name',
   'backend-oidc-config',
   'catalog-cluster-urls',
-  // Its schema is checked here; the development stack's app signs in with it.
+  // Its schema is checked here; the development stack sets the same resolver.
   'sign-in-config',
   // Run as written in an app made by @backstage/create-app by
   // `npm run test:adopt` (dev/adopt), which CI runs.

@@ -30,6 +30,21 @@ export async function signInWithSpectroCloud(page: Page, appUrl: string, userId:
   await signIn.waitFor({ state: 'detached' });
 }
 
+/**
+ * Signs out as people do in an app made by create-app: the settings page, the
+ * "more" menu of its profile card, Sign Out. `beforeSignOut` runs while the
+ * menu is open. Resolves once the sign-in page shows.
+ */
+export async function signOutFromSettings(page: Page, appUrl: string, beforeSignOut: () => Promise<void> = async () => {}): Promise<void> {
+  await page.goto(`${appUrl}/settings`);
+  await page.getByRole('button', { name: 'more' }).click();
+  const signOut = page.getByRole('menuitem', { name: 'Sign Out' });
+  await signOut.waitFor();
+  await beforeSignOut();
+  await signOut.click();
+  await page.getByRole('button', { name: /sign in/i }).first().waitFor();
+}
+
 /** The SpectroCloud sign-in dialog ("Login Required") that the Kubernetes tab opens. */
 export const signInDialog = (page: Page): Locator => page.getByRole('dialog').filter({ hasText: 'SpectroCloud' });
 

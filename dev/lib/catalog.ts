@@ -1,13 +1,17 @@
 // Sign-in resolves users from the catalog, so a backend is ready for the
 // browser only once its catalog holds the demo users and the example
-// component (dev/catalog.yaml). A guest token is enough to ask.
+// component (dev/catalog.yaml), and any more entities the stack declares. A
+// guest token is enough to ask.
 import { PieceError } from './errors.ts';
 import { COMPONENT, DEMO_USERS } from './demo.ts';
 import { poll, tail } from './processes.ts';
 
-export async function waitForCatalog(backendUrl: string, { timeoutMs, logFile }: { timeoutMs: number; logFile: string }): Promise<void> {
+export async function waitForCatalog(
+  backendUrl: string,
+  { timeoutMs, logFile, moreEntityRefs = [] }: { timeoutMs: number; logFile: string; moreEntityRefs?: string[] },
+): Promise<void> {
   let token: string | undefined;
-  const entityRefs = [...DEMO_USERS.map(user => `user:default/${user.id}`), `component:default/${COMPONENT}`];
+  const entityRefs = [...DEMO_USERS.map(user => `user:default/${user.id}`), `component:default/${COMPONENT}`, ...moreEntityRefs];
   const ready = await poll(
     async () => {
       if (!token) {

@@ -40,3 +40,9 @@ export function spectroCloudRedirectUri(backendUrl: string, providerId = 'spectr
 export const SECOND_ENVIRONMENT = { tokenProviderName: 'palette-eu', authProvider: 'spectrocloud-eu', title: 'SpectroCloud EU' };
 /** Its cluster, which trusts only its issuer. */
 export const SECOND_ENVIRONMENT_CLUSTER = 'palette-eu-dev';
+
+/**
+ * The cluster a catalog `Resource` declares (stack option `catalogCluster`):
+ * a SpectroCloud OIDC cluster whose address anyone who edits the catalog sets.
+ */
+export const CATALOG_CLUSTER = 'palette-catalog';

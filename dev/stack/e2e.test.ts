@@ -11,9 +11,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import {
   DEFAULT_CHROMIUM_PATH, clusterCard, countSignInDialogs, enterAsGuest, launchBrowser, signInDialog, signInFromDialog, signInWithSpectroCloud,
+  signOutFromSettings,
 } from '../lib/browser.ts';
 import {
-  ALICE, BOB, CLIENT_ID, COMPONENT, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, READER_GROUP, SECOND_ENVIRONMENT, SECOND_ENVIRONMENT_CLUSTER,
+  ALICE, BOB, CATALOG_CLUSTER, CLIENT_ID, COMPONENT, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, READER_GROUP, SECOND_ENVIRONMENT, SECOND_ENVIRONMENT_CLUSTER,
 } from '../lib/demo.ts';
 import { readAuditLog, tokenFingerprint, type AuditRecord } from './kube-apiserver/auditLog.ts';
 import { startStack, type Stack, type StackOptions } from './stack.ts';
@@ -33,10 +34,15 @@ const DEFAULT_TTL_SECONDS = 3600;
 // with the backend module, and (enough for three polls) without it.
 const GUEST_POLLING_SECONDS = 60;
 const STOCK_GUEST_POLLING_SECONDS = 30;
-// APP_PORT and BACKEND_PORT move the stacks, as they do for npm start.
-const ports: Pick<StackOptions, 'appPort' | 'backendPort'> = {
+// The tab polls every 10 s: one more of its requests comes within this.
+const POLL_SECONDS = 12;
+// Every stack's: APP_PORT and BACKEND_PORT move them, as they do for npm
+// start; the Palette stand-ins leave email_verified out, the strictest Palette
+// the README's path works with (docs/backend.md, "Palettes that differ").
+const everyStack: Pick<StackOptions, 'appPort' | 'backendPort' | 'paletteVariant'> = {
   appPort: Number(process.env.APP_PORT ?? DEFAULT_APP_PORT),
   backendPort: Number(process.env.BACKEND_PORT ?? DEFAULT_BACKEND_PORT),
+  paletteVariant: { emailVerified: 'absent' },
 };
 
 if (!fs.existsSync(chromiumPath)) {
@@ -169,6 +175,34 @@ function oidcClusterLines(stack: Stack, mark: number) {
 
 const distinctTokens = (lines: AuditRecord[]) => new Set(lines.map(line => line.tokenFingerprint)).size;
 
+/** Audit lines counted per cluster, as `cluster: n` joined by commas; 'none' for none. */
+function perCluster(lines: AuditRecord[]): string {
+  const counts = new Map<string, number>();
+  for (const line of lines) counts.set(line.cluster, (counts.get(line.cluster) ?? 0) + 1);
+  return [...counts].map(([cluster, count]) => `${cluster}: ${count}`).join(', ') || 'none';
+}
+
+/**
+ * What the tab's warning panel says about cluster `name` (the lines of its
+ * "Cluster: <name>" entry), opening the panel if closed; '' when it says
+ * nothing about that cluster within `timeoutMs` (0: look once).
+ */
+async function clusterErrorText(page: Page, name: string, timeoutMs: number): Promise<string> {
+  const closedPanel = page.locator('[aria-expanded="false"]').filter({ hasText: 'There was a problem retrieving Kubernetes objects' });
+  // The innermost element holding the cluster's label holds its errors too.
+  const entry = page.locator('div').filter({ has: page.getByText(`Cluster: ${name}`, { exact: true }) }).last();
+  for (const deadline = Date.now() + timeoutMs; ; await page.waitForTimeout(500)) {
+    if (await entry.isVisible()) {
+      // Its lines after the label, without the stock prefix of a fetch error.
+      const [, ...errors] = await entry.locator('p').allTextContents();
+      return errors.map(error => error.replace(/^Error communicating with Kubernetes: FETCH_ERROR, message: /, '')).join(' | ');
+    }
+    // Dispatched rather than clicked: a sign-in dialog may cover the tab.
+    if (await closedPanel.isVisible()) await closedPanel.dispatchEvent('click');
+    if (Date.now() >= deadline) return '';
+  }
+}
+
 /**
  * A stack started with `options` and a browser, shared by the tests of one
  * describe block and stopped after them.
@@ -194,7 +228,10 @@ function stackAndBrowser(options: StackOptions) {
 }
 
 describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 }, () => {
-  const env = stackAndBrowser(ports);
+  // With a SpectroCloud cluster that only a catalog entity declares, and that
+  // allowedCatalogClusterUrls does not list: the other scenarios look at the
+  // config clusters only.
+  const env = stackAndBrowser({ ...everyStack, catalogCluster: true });
 
   it(
     "1. the permitted user sees the OIDC cluster's pods as themselves",
@@ -409,10 +446,36 @@ describe('SpectroCloud sign-in to Kubernetes, in a browser', { timeout: 600_000 
       }
     }),
   );
+
+  it(
+    `15. a SpectroCloud cluster that only a catalog entity declares (${CATALOG_CLUSTER}) gets no user token and says why; palette-dev shows the pods`,
+    inBrowser(() => env.browser, 'scenario-15', async ({ page }) => {
+      const mark = await signInAndOpenTab(page, env.stack, ALICE.id);
+      await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
+      // The same objects request reached every cluster: its audit lines are written.
+      const message = await clusterErrorText(page, CATALOG_CLUSTER, POLL_SECONDS * 1000);
+      await page.screenshot({ path: path.join(artifacts, '15-catalog-cluster.png'), fullPage: true });
+
+      const lines = readAuditLog(env.stack.auditLogPath).slice(mark);
+      const catalogLines = lines.filter(line => line.cluster === CATALOG_CLUSTER);
+      const withToken = catalogLines.filter(line => line.tokenFingerprint !== null);
+      const paletteDev = lines.filter(line => line.cluster === 'palette-dev' && line.user === ALICE.email && line.code === 200);
+      const users = [...new Set(withToken.map(line => line.user ?? 'unauthenticated'))].join(', ');
+      const figures = [
+        `${CATALOG_CLUSTER} (${env.stack.catalogClusterUrl}, declared by resource:default/${CATALOG_CLUSTER}): ${catalogLines.length} requests, ${withToken.length} with a bearer token${withToken.length ? ` (authenticated as ${users})` : ''}`,
+        `palette-dev: ${paletteDev.length} requests as ${ALICE.email}, answered 200; the tab shows 2 pods`,
+        `${CATALOG_CLUSTER}'s entry in the warning panel: ${message ? `"${message.slice(0, 300)}"` : 'none'}`,
+      ];
+      assert.ok(paletteDev.length > 0, 'palette-dev got alice\'s token');
+      assert.equal(withToken.length, 0, `the catalog-declared cluster got a token:\n${figures.join('\n')}`);
+      assert.match(message, /declared in the catalog/i, `the catalog-declared cluster's own message:\n${figures.join('\n')}`);
+      report('a SpectroCloud cluster declared in the catalog', figures);
+    }),
+  );
 });
 
 describe('the published backend auth module and the stock Kubernetes backend, in a browser', { timeout: 600_000 }, () => {
-  const env = stackAndBrowser({ ...ports, idTokenTtlSeconds: SHORT_TTL_SECONDS, authBackend: 'published', stockKubernetesBackend: true });
+  const env = stackAndBrowser({ ...everyStack, idTokenTtlSeconds: SHORT_TTL_SECONDS, authBackend: 'published', stockKubernetesBackend: true });
 
   it(
     '10. without the backend module, a guest who rejects SpectroCloud sign-in is asked once and told what is missing',
@@ -524,7 +587,9 @@ describe('the published backend auth module and the stock Kubernetes backend, in
 });
 
 describe('two SpectroCloud environments, in a browser', { timeout: 600_000 }, () => {
-  const env = stackAndBrowser({ ...ports, secondEnvironment: true });
+  // With the catalog-declared cluster, listed in allowedCatalogClusterUrls:
+  // the other scenarios look at the config and supplied clusters only.
+  const env = stackAndBrowser({ ...everyStack, secondEnvironment: true, catalogCluster: true, allowCatalogCluster: true });
   const EU = SECOND_ENVIRONMENT_CLUSTER;
 
   /** Alice, signed in to the default Palette by the sign-in page and to the second from the tab's dialog. */
@@ -624,6 +689,166 @@ describe('two SpectroCloud environments, in a browser', { timeout: 600_000 }, ()
       } finally {
         issuers.forEach(issuer => issuer.setTokenLifetime(DEFAULT_TTL_SECONDS));
       }
+    }),
+  );
+
+  it(
+    "14. one browser, two people: once alice signs out on the settings page and bob signs in, no cluster gets a request as alice",
+    inBrowser(() => env.browser, 'scenario-14', async ({ page }) => {
+      const start = await signInToBoth(page);
+      let signedOut = 0;
+      await signOutFromSettings(page, env.stack.appUrl, async () => {
+        await page.screenshot({ path: path.join(artifacts, '14a-settings-sign-out.png'), fullPage: true, animations: 'disabled' });
+        signedOut = readAuditLog(env.stack.auditLogPath).length;
+      });
+      const beforeSignOut = readAuditLog(env.stack.auditLogPath).slice(start, signedOut);
+
+      // Bob, in the same browser context, signs in and opens the tab; he has
+      // no session with the second Palette, and rejects its sign-in.
+      await signInWithSpectroCloud(page, env.stack.appUrl, BOB.id);
+      await openKubernetesTab(page, env.stack.appUrl);
+      // Each sign-in dialog he sees, by the Palettes it names.
+      const dialogs: string[] = [];
+      let dialogShown = false;
+      const shared = clusterCard(page, 'shared-sa').getByText('2 pods');
+      // Until the tab shows (within a minute), then one more of its requests.
+      let deadline = Date.now() + 60_000;
+      let tabShown = false;
+      for (; Date.now() < deadline; await page.waitForTimeout(1000)) {
+        const dialogVisible = await signInDialog(page).isVisible();
+        if (dialogVisible && !dialogShown) {
+          const text = (await signInDialog(page).textContent()) ?? '';
+          dialogs.push(text.includes(SECOND_ENVIRONMENT.title) ? SECOND_ENVIRONMENT.title : 'SpectroCloud');
+          await signInDialog(page).getByRole('button', { name: /reject all/i }).click();
+        }
+        dialogShown = dialogVisible;
+        if (!tabShown && (await shared.isVisible())) {
+          tabShown = true;
+          deadline = Date.now() + POLL_SECONDS * 1000;
+        }
+      }
+      assert.ok(tabShown, "bob's tab showed shared-sa's pods");
+      await page.screenshot({ path: path.join(artifacts, '14b-second-user.png'), fullPage: true });
+
+      const log = readAuditLog(env.stack.auditLogPath);
+      const aliceTokens = new Set(log.filter(line => line.user === ALICE.email).map(line => line.tokenFingerprint));
+      const afterSignOut = log.slice(signedOut);
+      const asAlice = (lines: AuditRecord[]) => lines.filter(line => line.user === ALICE.email || aliceTokens.has(line.tokenFingerprint));
+      const aliceAfter = asAlice(afterSignOut);
+      const bobAfter = afterSignOut.filter(line => line.user === BOB.email);
+      const figures = [
+        `before sign-out: ${asAlice(beforeSignOut).length} requests as ${ALICE.email} (${perCluster(asAlice(beforeSignOut))})`,
+        `after sign-out: ${aliceAfter.length} requests as ${ALICE.email} or with her tokens (${perCluster(aliceAfter)}); ${bobAfter.length} as ${BOB.email} (${perCluster(bobAfter)})`,
+        `sign-in dialogs bob saw (each rejected): ${dialogs.length}${dialogs.length ? ` (${dialogs.join(', ')})` : ''}`,
+      ];
+      assert.ok(asAlice(beforeSignOut).some(line => line.cluster === EU), `alice reached ${EU} before signing out`);
+      assert.ok(bobAfter.length > 0, "bob's tab reached the clusters");
+      assert.equal(aliceAfter.length, 0, `requests as alice after she signed out:\n${figures.join('\n')}`);
+      report('one browser, two people, sign-out on the settings page', figures);
+    }),
+  );
+
+  it(
+    `16. a catalog-declared cluster whose URL allowedCatalogClusterUrls lists (${CATALOG_CLUSTER}) gets the user's token and shows the pods`,
+    inBrowser(() => env.browser, 'scenario-16', async ({ page }) => {
+      const mark = await signInAndOpenTab(page, env.stack, ALICE.id);
+      await signInDialog(page).getByText(SECOND_ENVIRONMENT.title, { exact: true }).first().waitFor();
+      await signInDialog(page).getByRole('button', { name: /reject all/i }).click();
+      await clusterCard(page, CATALOG_CLUSTER).getByText('2 pods').waitFor();
+      await page.screenshot({ path: path.join(artifacts, '16-allowed-catalog-cluster.png'), fullPage: true });
+
+      const lines = readAuditLog(env.stack.auditLogPath)
+        .slice(mark)
+        .filter(line => line.cluster === CATALOG_CLUSTER);
+      const foreign = lines.filter(line => line.user !== ALICE.email || line.code !== 200 || line.tokenIssuer !== env.stack.issuer!.issuer);
+      assert.ok(lines.length > 0);
+      assert.deepEqual(foreign, []);
+      report('an allowed catalog-declared cluster', [
+        `${CATALOG_CLUSTER} at ${env.stack.catalogClusterUrl} (listed in allowedCatalogClusterUrls): 2 pods; ${lines.length} requests, all as ${ALICE.email} with tokens of ${env.stack.issuer!.issuer}`,
+      ]);
+    }),
+  );
+});
+
+describe('the published backend auth module with the backend module, in a browser', { timeout: 600_000 }, () => {
+  const env = stackAndBrowser({ ...everyStack, idTokenTtlSeconds: SHORT_TTL_SECONDS, authBackend: 'published' });
+
+  /**
+   * Alice's view of the Kubernetes tab while her ID token expires: once a
+   * second, whether shared-sa shows its pods (also behind a sign-in dialog,
+   * which hides the page from roles), and any sign-in dialog, dismissed: she
+   * does not sign in again.
+   */
+  function expiryWatch(page: Page) {
+    const shared = page.getByRole('button', { includeHidden: true }).filter({ hasText: /^shared-saCluster/ }).getByText('2 pods');
+    const figures = { checks: 0, sharedMissing: 0, dialogs: 0 };
+    return {
+      figures,
+      async check() {
+        figures.checks += 1;
+        if (!(await shared.isVisible())) figures.sharedMissing += 1;
+        if (await signInDialog(page).isVisible()) {
+          figures.dialogs += 1;
+          await signInDialog(page).getByRole('button', { name: /reject all/i }).click();
+        }
+      },
+    };
+  }
+
+  /** The fingerprint and expiry of the token palette-dev got since `mark` that is not one of `known`. */
+  function newPaletteDevToken(mark: number, known: string[] = []) {
+    const line = readAuditLog(env.stack.auditLogPath)
+      .slice(mark)
+      .find(l => l.cluster === 'palette-dev' && l.tokenFingerprint && l.tokenExpiresAt && !known.includes(l.tokenFingerprint));
+    assert.ok(line, "palette-dev got alice's token");
+    return { fingerprint: line.tokenFingerprint!, expiresAt: Date.parse(line.tokenExpiresAt!) };
+  }
+
+  it(
+    '17. an ID token that expires and is not renewed: palette-dev gets no expired token and says what to do; shared-sa keeps its pods throughout',
+    inBrowser(() => env.browser, 'scenario-17', async ({ page }) => {
+      // Alice is a guest in the app and signs in to SpectroCloud from the tab,
+      // so that her app session outlives the ID token: with this backend auth
+      // module, an app session made with SpectroCloud ends with the ID token
+      // (scenarios 4 and 8).
+      await enterAsGuest(page, env.stack.appUrl);
+      const mark = readAuditLog(env.stack.auditLogPath).length;
+      await openKubernetesTab(page, env.stack.appUrl);
+      await signInFromDialog(page, ALICE.id);
+      await clusterCard(page, 'palette-dev').getByText('2 pods').waitFor();
+      await clusterCard(page, 'shared-sa').getByText('2 pods').waitFor();
+      const token = newPaletteDevToken(mark);
+
+      // The tab stays open, with no reload, a check a second, until two of its
+      // requests after the expiry.
+      const watch = expiryWatch(page);
+      let message = '';
+      // What palette-dev said, in order, each once (its clock readings aside).
+      const said: string[] = [];
+      for (const deadline = token.expiresAt + (2 * POLL_SECONDS + 2) * 1000; Date.now() < deadline; await page.waitForTimeout(1000)) {
+        await watch.check();
+        message = await clusterErrorText(page, 'palette-dev', 0);
+        const gist = message.replace(/\(backend clock: [^)]*\)/, '(backend clock: …)');
+        if (gist && said.at(-1) !== gist) said.push(gist);
+      }
+      await page.screenshot({ path: path.join(artifacts, '17-expired-not-renewed.png'), fullPage: true });
+
+      const { lines, unauthorized } = oidcClusterLines(env.stack, mark);
+      const own = lines.filter(line => line.tokenFingerprint === token.fingerprint);
+      const expired = lines.filter(line => line.tokenExpiresAt && Date.parse(line.tokenExpiresAt) <= Date.parse(line.time));
+      const { checks, sharedMissing, dialogs } = watch.figures;
+      const figures = [
+        `ID tokens of ${SHORT_TTL_SECONDS} s; alice's (a guest in the app) expired at ${new Date(token.expiresAt).toISOString()}; tab open ${Math.round((Date.now() - token.expiresAt) / 1000)} s past it, no reload`,
+        `shared-sa: 2 pods missing at ${sharedMissing} of ${checks} checks; sign-in dialogs ${dialogs}`,
+        `palette-dev: ${own.length} requests with her token; with an expired token ${expired.length}, 401s ${unauthorized.length}`,
+        `palette-dev's entry in the warning panel, in turn: ${said.map(text => `"${text.slice(0, 300)}"`).join(', then ') || 'none'}`,
+      ];
+      assert.equal(sharedMissing, 0, `shared-sa's pods went missing:\n${figures.join('\n')}`);
+      assert.equal(expired.length + unauthorized.length, 0, `palette-dev got expired tokens:\n${figures.join('\n')}`);
+      // The backend refuses the token as it nears its exp ("expires at …"); once
+      // the session has ended, the request carries none ("Sign in with …").
+      assert.match(message, new RegExp(`${signInMessage('SpectroCloud').replace('.', '\\.')}|expire`), `palette-dev's own message:\n${figures.join('\n')}`);
+      report('an ID token that expires and is not renewed (published backend auth module, backend module)', figures);
     }),
   );
 });

@@ -1,27 +1,46 @@
 // The development environment: an OIDC issuer standing in for SpectroCloud
-// Palette, two Kubernetes API stand-ins, the Backstage backend and the
-// development app. npm start (start.ts), the smoke test and the browser test
-// start it through startStack().
+// Palette, two Kubernetes API stand-ins (more on request), the Backstage
+// backend and the development app. npm start (start.ts), the smoke test and
+// the browser test start it through startStack().
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { waitForCatalog } from '../lib/catalog.ts';
-import { CLIENT_ID, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, SECOND_ENVIRONMENT } from '../lib/demo.ts';
+import { CATALOG_CLUSTER, CLIENT_ID, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, SECOND_ENVIRONMENT } from '../lib/demo.ts';
 import { PieceError } from '../lib/errors.ts';
 import { readDocumentSnippets, snippet } from '../lib/snippets.ts';
 import { HOST } from '../lib/loopback.ts';
 import { assertPortFree, spawnLogged, stopProcess, waitForHttp } from '../lib/processes.ts';
 import { createTemporaryDirectory, removeTemporaryDirectory, stopOnInterrupt } from '../lib/temporaryDirectory.ts';
 import { stackInstallProblem } from './install.ts';
-import type { StartedIssuer } from './issuer.ts';
+import type { PaletteVariant, StartedIssuer } from './issuer.ts';
 import { paletteVariables, startStandIns } from './standIns.ts';
 
 const stackDir = path.dirname(fileURLToPath(import.meta.url));
 const devDir = path.dirname(stackDir);
 const rootDir = path.dirname(devDir);
 export const LOCAL_CONFIG_PATH = path.join(devDir, 'app-config.local.yaml');
+
+const PALETTE_EMAIL_VERIFIED = ['true', 'false', 'absent'] as const;
+
+/**
+ * How the Palette stand-ins differ from the README's assumptions, from
+ * PALETTE_EMAIL_VERIFIED (true, false or absent), PALETTE_REFRESH_TOKENS=0
+ * and PALETTE_GROUPS=0.
+ */
+export function paletteVariantFrom(env: NodeJS.ProcessEnv): PaletteVariant {
+  const emailVerified = env.PALETTE_EMAIL_VERIFIED || 'true';
+  if (!(PALETTE_EMAIL_VERIFIED as readonly string[]).includes(emailVerified)) {
+    throw new PieceError('config', `PALETTE_EMAIL_VERIFIED is "${emailVerified}"; use one of ${PALETTE_EMAIL_VERIFIED.join(', ')}`);
+  }
+  return {
+    emailVerified: emailVerified as PaletteVariant['emailVerified'],
+    refreshTokens: env.PALETTE_REFRESH_TOKENS !== '0',
+    groups: env.PALETTE_GROUPS !== '0',
+  };
+}
 
 /**
  * The backend auth modules that can serve the provider id `spectrocloud`:
@@ -63,6 +82,17 @@ export interface StackOptions {
   secondEnvironment?: boolean;
   /** The issuer stand-in answers like Palette, with an HS256 JWT as refresh_token. */
   paletteRefreshToken?: boolean;
+  /** How the Palette stand-ins differ from the README's assumptions. */
+  paletteVariant?: PaletteVariant;
+  /**
+   * One more cluster (CATALOG_CLUSTER), declared by a catalog `Resource` as a
+   * SpectroCloud OIDC cluster and found by a `catalog` cluster locator beside
+   * the config one: anyone who edits the catalog could point such an entity
+   * at a server of their own.
+   */
+  catalogCluster?: boolean;
+  /** With `catalogCluster`: its URL in `kubernetes.spectroCloudAuth.allowedCatalogClusterUrls`. */
+  allowCatalogCluster?: boolean;
   /** Use dev/app-config.local.yaml (a real tenant and clusters) instead of stand-ins. */
   real?: boolean;
   log?: (line: string) => void;
@@ -76,6 +106,8 @@ export interface Stack {
   issuer?: StartedIssuer;
   /** The second Palette's issuer stand-in, with `secondEnvironment`. */
   secondIssuer?: StartedIssuer;
+  /** With `catalogCluster`: the URL its catalog entity declares. */
+  catalogClusterUrl?: string;
   auditLogPath: string;
   backendLog: string;
   /** Holds the logs and the generated config; removed by stop(). */
@@ -98,9 +130,13 @@ export async function startStack({
   stockKubernetesBackend = false,
   secondEnvironment = false,
   paletteRefreshToken = false,
+  paletteVariant,
+  catalogCluster = false,
+  allowCatalogCluster = false,
   real = false,
   log = () => {},
 }: StackOptions = {}): Promise<Stack> {
+  if (allowCatalogCluster && !catalogCluster) throw new PieceError('config', 'allowCatalogCluster needs catalogCluster');
   const installProblem = stackInstallProblem();
   if (installProblem) throw new PieceError('install', installProblem);
   if (!fs.existsSync(path.join(rootDir, 'node_modules/@backstage/cli'))) {
@@ -130,6 +166,9 @@ export async function startStack({
     };
     let issuer: StartedIssuer | undefined;
     let secondIssuer: StartedIssuer | undefined;
+    let catalogClusterUrl: string | undefined;
+    // Catalog entities the backend must hold before the browser may come.
+    const moreEntityRefs: string[] = [];
     // Config files beside the generated one, and the variables they read.
     const extraConfigs: [string, string][] = [];
     const extraEnv: Record<string, string> = {};
@@ -139,13 +178,15 @@ export async function startStack({
         backendUrl,
         auditLogPath,
         log,
-        issuerOptions: { idTokenTtlSeconds, accessTokenTtlSeconds, paletteRefreshToken },
+        issuerOptions: { idTokenTtlSeconds, accessTokenTtlSeconds, paletteRefreshToken, variant: paletteVariant },
         secondEnvironment,
+        catalogCluster,
       });
       stoppers.push(() => standIns.close());
       const { issuer: startedIssuer, clientSecret, clusters } = standIns;
       issuer = startedIssuer;
 
+      // The development app signs in with SpectroCloud: docs/app.md's sign-in-config.
       const signIn = { resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail' }] };
       generated.auth =
         authBackend === 'oidc'
@@ -172,7 +213,25 @@ export async function startStack({
                 },
               },
             };
-      generated.kubernetes = { clusterLocatorMethods: [{ type: 'config', clusters }] };
+      const kubernetes: { clusterLocatorMethods: Record<string, unknown>[]; spectroCloudAuth?: { allowedCatalogClusterUrls: string[] } } = {
+        clusterLocatorMethods: [{ type: 'config', clusters }],
+      };
+      generated.kubernetes = kubernetes;
+      if (standIns.catalogCluster) {
+        // A catalog file of its own, since the entity names the stand-in's port.
+        catalogClusterUrl = standIns.catalogCluster.url;
+        const entityPath = path.join(workDir, 'catalog-cluster.yaml');
+        fs.writeFileSync(entityPath, JSON.stringify(catalogClusterEntity(standIns.catalogCluster.url), null, 2));
+        const locations = (generated.catalog as { locations: unknown[] }).locations;
+        // dev/app-config.yaml's catalog rules allow no Resource; this location's own rule does.
+        locations.push({ type: 'file', target: entityPath, rules: [{ allow: ['Resource'] }] });
+        moreEntityRefs.push(`resource:default/${CATALOG_CLUSTER}`);
+        // Since 0.21.11 the catalog locator ignores clusters at plain-HTTP or
+        // non-public addresses unless their host is listed here.
+        kubernetes.clusterLocatorMethods.push({ type: 'catalog', dangerouslyAllowClusterUrls: [HOST] });
+        // Patterns of whole URLs; deep-merged with environments-config's spectroCloudAuth.
+        if (allowCatalogCluster) kubernetes.spectroCloudAuth = { allowedCatalogClusterUrls: [catalogClusterUrl] };
+      }
       if (standIns.second) {
         // The README's own config for several Palettes, with its variables
         // pointing at the second issuer stand-in.
@@ -210,7 +269,7 @@ export async function startStack({
     });
     stoppers.push(() => stopProcess(backend));
     await waitForHttp(`${backendUrl}/.backstage/health/v1/readiness`, { piece: 'backend', child: backend, timeoutMs: 180_000, logFile: backendLog });
-    if (!real) await waitForCatalog(backendUrl, { timeoutMs: 60_000, logFile: backendLog });
+    if (!real) await waitForCatalog(backendUrl, { timeoutMs: 60_000, logFile: backendLog, moreEntityRefs });
 
     if (frontend) {
       const appLog = path.join(workDir, 'app.log');
@@ -223,9 +282,33 @@ export async function startStack({
       await waitForHttp(appUrl, { piece: 'app', child: app, timeoutMs: 300_000, logFile: appLog });
     }
 
-    return { appUrl, backendUrl, authBackend, issuer, secondIssuer, auditLogPath, backendLog, workDir, stop };
+    return { appUrl, backendUrl, authBackend, issuer, secondIssuer, catalogClusterUrl, auditLogPath, backendLog, workDir, stop };
   } catch (error) {
     await stop();
     throw error instanceof PieceError ? error : new PieceError('stack', (error as Error).message);
   }
+}
+
+/**
+ * The catalog entity that declares CATALOG_CLUSTER at `url`: the annotations
+ * the catalog cluster locator reads, for a SpectroCloud OIDC cluster.
+ */
+function catalogClusterEntity(url: string) {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Resource',
+    metadata: {
+      name: CATALOG_CLUSTER,
+      description: 'A SpectroCloud cluster declared in the catalog rather than in app-config',
+      annotations: {
+        'kubernetes.io/api-server': url,
+        // The locator requires a CA; the stand-in speaks plain HTTP, so none is used.
+        'kubernetes.io/api-server-certificate-authority': Buffer.from('unused: the stand-in speaks plain HTTP').toString('base64'),
+        'kubernetes.io/auth-provider': 'oidc',
+        'kubernetes.io/oidc-token-provider': 'spectrocloud',
+        'kubernetes.io/skip-metrics-lookup': 'true',
+      },
+    },
+    spec: { type: 'kubernetes-cluster', owner: 'group:default/platform-readers' },
+  };
 }

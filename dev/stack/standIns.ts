@@ -1,10 +1,11 @@
-// The SpectroCloud issuer and the two Kubernetes API stand-ins, with the demo
+// The SpectroCloud issuer and the two Kubernetes API stand-ins (and, on
+// request, a second Palette's and a catalog-declared cluster's), with the demo
 // users, client, clusters and RBAC, on free ports of 127.0.0.1 and with
 // secrets made now. npm start (stack.ts) and the adoption test start them here.
 import { randomBytes } from 'node:crypto';
 
 import { PieceError } from '../lib/errors.ts';
-import { CLIENT_ID, COMPONENT, DEMO_USERS, READER_GROUP, SECOND_ENVIRONMENT, SECOND_ENVIRONMENT_CLUSTER, spectroCloudRedirectUri } from '../lib/demo.ts';
+import { CATALOG_CLUSTER, CLIENT_ID, COMPONENT, DEMO_USERS, READER_GROUP, SECOND_ENVIRONMENT, SECOND_ENVIRONMENT_CLUSTER, spectroCloudRedirectUri } from '../lib/demo.ts';
 import { startIssuer, type IssuerOptions, type StartedIssuer } from './issuer.ts';
 import { SERVICE_ACCOUNT_USER } from './kube-apiserver/authentication.ts';
 import { demoFixtures } from './kube-apiserver/resourceStore.ts';
@@ -18,6 +19,8 @@ export interface StandIns {
   clusters: Record<string, unknown>[];
   /** With `secondEnvironment`: its issuer, with keys of its own, and its cluster. */
   second?: { issuer: StartedIssuer; clientSecret: string; cluster: { name: string; url: string } };
+  /** With `catalogCluster`: the cluster a catalog entity declares, for the catalog locator. */
+  catalogCluster?: { name: string; url: string };
   close: () => Promise<void>;
 }
 
@@ -37,13 +40,21 @@ export async function startStandIns({
   log,
   issuerOptions = {},
   secondEnvironment = false,
+  catalogCluster = false,
 }: {
   backendUrl: string;
   auditLogPath: string;
   log: (line: string) => void;
-  issuerOptions?: Pick<IssuerOptions, 'idTokenTtlSeconds' | 'accessTokenTtlSeconds' | 'paletteRefreshToken'>;
+  issuerOptions?: Pick<IssuerOptions, 'idTokenTtlSeconds' | 'accessTokenTtlSeconds' | 'paletteRefreshToken' | 'variant'>;
   /** Also a second Palette (SECOND_ENVIRONMENT) and a cluster that trusts only it. */
   secondEnvironment?: boolean;
+  /**
+   * Also a cluster for a catalog `Resource` to declare (CATALOG_CLUSTER): it
+   * trusts the first Palette, as a real one of its clusters would, so a token
+   * sent there works there; its audit lines show every request it gets and
+   * whether it carried a bearer token.
+   */
+  catalogCluster?: boolean;
 }): Promise<StandIns> {
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -108,7 +119,23 @@ export async function startStandIns({
       second = { issuer: secondIssuer, clientSecret: secondSecret, cluster: { name: SECOND_ENVIRONMENT_CLUSTER, url: server.url } };
     }
 
-    return { issuer, clientId: CLIENT_ID, clientSecret, clusters, second, close };
+    let catalogDeclared: StandIns['catalogCluster'];
+    if (catalogCluster) {
+      const server = await startKubeApiServer({
+        name: CATALOG_CLUSTER,
+        oidc: { issuerUrl: issuer.issuer, clientId: CLIENT_ID },
+        bindings: [{ subjects: [{ kind: 'Group' as const, name: READER_GROUP }], ...readEverything }],
+        fixtures: demoFixtures(COMPONENT),
+        auditLogPath,
+        log,
+      }).catch(error => {
+        throw new PieceError(`Kubernetes stand-in ${CATALOG_CLUSTER}`, error.message);
+      });
+      closers.push(() => server.close());
+      catalogDeclared = { name: CATALOG_CLUSTER, url: server.url };
+    }
+
+    return { issuer, clientId: CLIENT_ID, clientSecret, clusters, second, catalogCluster: catalogDeclared, close };
   } catch (error) {
     await close();
     throw error;

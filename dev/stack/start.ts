@@ -2,8 +2,8 @@
 // piece and removes its temporary directory (KEEP_TEMP=1 keeps it).
 import fs from 'node:fs';
 
-import { COMPONENT, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, DEMO_USERS, SECOND_ENVIRONMENT, SECOND_ENVIRONMENT_CLUSTER } from '../lib/demo.ts';
-import { LOCAL_CONFIG_PATH, authBackendFrom, startStack } from './stack.ts';
+import { CATALOG_CLUSTER, COMPONENT, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, DEMO_USERS, SECOND_ENVIRONMENT, SECOND_ENVIRONMENT_CLUSTER } from '../lib/demo.ts';
+import { LOCAL_CONFIG_PATH, authBackendFrom, paletteVariantFrom, startStack } from './stack.ts';
 
 const startedAt = Date.now();
 const real = fs.existsSync(LOCAL_CONFIG_PATH);
@@ -17,6 +17,9 @@ try {
     stockKubernetesBackend: process.env.SPECTROCLOUD_KUBERNETES_BACKEND === 'stock',
     secondEnvironment: process.env.SPECTROCLOUD_ENVIRONMENTS === '2',
     paletteRefreshToken: process.env.PALETTE_REFRESH_TOKEN === '1',
+    paletteVariant: paletteVariantFrom(process.env),
+    catalogCluster: ['1', 'allowed'].includes(process.env.SPECTROCLOUD_CATALOG_CLUSTER ?? ''),
+    allowCatalogCluster: process.env.SPECTROCLOUD_CATALOG_CLUSTER === 'allowed',
     real,
     log: console.log,
   });
@@ -30,6 +33,10 @@ try {
     console.log('alice may read the OIDC cluster palette-dev; bob is denied there. shared-sa uses a service account.');
     console.log(`Issuer:    ${stack.issuer.issuer}`);
     if (stack.secondIssuer) console.log(`Second Palette (${SECOND_ENVIRONMENT.title}, cluster ${SECOND_ENVIRONMENT_CLUSTER}): ${stack.secondIssuer.issuer}`);
+    if (stack.catalogClusterUrl) {
+      const listed = process.env.SPECTROCLOUD_CATALOG_CLUSTER === 'allowed' ? 'listed' : 'not listed';
+      console.log(`Catalog-declared cluster ${CATALOG_CLUSTER}: ${stack.catalogClusterUrl} (${listed} in kubernetes.spectroCloudAuth.allowedCatalogClusterUrls)`);
+    }
     console.log(`Audit log: ${stack.auditLogPath}`);
   } else {
     console.log('Using dev/app-config.local.yaml: a real SpectroCloud tenant and real clusters.');

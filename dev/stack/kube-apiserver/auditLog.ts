@@ -25,6 +25,8 @@ export interface AuditRecord {
   tokenIssuer: string | null;
   tokenAlg: string | null;
   tokenAudience: string | string[] | null;
+  /** The token's unverified `exp`, as an ISO time; null without one. */
+  tokenExpiresAt: string | null;
   tokenFingerprint: string | null;
 }
 
@@ -34,8 +36,10 @@ export function tokenFingerprint(token: string): string {
 }
 
 /** What the audit log may say about a token: its fingerprint, unverified header and claims. */
-export function tokenFacts(token: string | undefined): Pick<AuditRecord, 'tokenIssuer' | 'tokenAlg' | 'tokenAudience' | 'tokenFingerprint'> {
-  const facts = { tokenIssuer: null, tokenAlg: null, tokenAudience: null, tokenFingerprint: null };
+export function tokenFacts(
+  token: string | undefined,
+): Pick<AuditRecord, 'tokenIssuer' | 'tokenAlg' | 'tokenAudience' | 'tokenExpiresAt' | 'tokenFingerprint'> {
+  const facts = { tokenIssuer: null, tokenAlg: null, tokenAudience: null, tokenExpiresAt: null, tokenFingerprint: null };
   if (!token) return facts;
   try {
     const claims = decodeJwt(token);
@@ -43,6 +47,7 @@ export function tokenFacts(token: string | undefined): Pick<AuditRecord, 'tokenI
       tokenIssuer: claims.iss ?? null,
       tokenAlg: decodeProtectedHeader(token).alg ?? null,
       tokenAudience: claims.aud ?? null,
+      tokenExpiresAt: typeof claims.exp === 'number' ? new Date(claims.exp * 1000).toISOString() : null,
       tokenFingerprint: tokenFingerprint(token),
     };
   } catch {
