@@ -80,15 +80,10 @@ export function backendModuleCheck(discoveryApi: DiscoveryApi, fetchApi: FetchAp
   const ask = async (source: TokenSource) => {
     const url = `${await discoveryApi.getBaseUrl('kubernetes')}${TOKEN_PROVIDERS_PATH}`;
     const aborted = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        aborted.abort();
-        reject(errors.backendModuleCheckFailed(source, `no answer in ${CHECK_TIMEOUT_MS / 1000} s`));
-      }, CHECK_TIMEOUT_MS);
-    });
-    const response = await Promise.race([fetchApi.fetch(url, { signal: aborted.signal }), timeout])
-      .catch(error => Promise.reject(error?.name === 'SpectroCloudBackendCheckError' ? error : errors.backendModuleCheckFailed(source, String(error?.name))))
+    const timer = setTimeout(() => aborted.abort(errors.backendModuleCheckFailed(source, `no answer in ${CHECK_TIMEOUT_MS / 1000} s`)), CHECK_TIMEOUT_MS);
+    const response = await fetchApi
+      .fetch(url, { signal: aborted.signal })
+      .catch(error => Promise.reject(aborted.signal.aborted ? aborted.signal.reason : errors.backendModuleCheckFailed(source, String(error?.name))))
       .finally(() => clearTimeout(timer));
     if (response.status === 404) return undefined;
     if (!response.ok) throw errors.backendModuleCheckFailed(source, `HTTP ${response.status}`);
