@@ -42,6 +42,19 @@ interface Pieces {
   spectroCloudModule: FrontendModule;
 }
 
+// What a browser gives the module and Node lacks: window.navigator, where
+// DefaultAuthConnector looks for Web Locks (which only serialise refreshes
+// across tabs), and localStorage, where the module notes whose session it is.
+function installBrowserGlobals() {
+  installBrowserGlobals();
+  const stored = new Map<string, string>();
+  (globalThis as { localStorage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> }).localStorage ??= {
+    getItem: key => stored.get(key) ?? null,
+    setItem: (key, value) => void stored.set(key, value),
+    removeItem: key => void stored.delete(key),
+  };
+}
+
 async function loadPieces({ resolveDir, nodePaths }: PackedModule): Promise<Pieces> {
   const dir = createTemporaryDirectory('tokenflow');
   try {
@@ -103,6 +116,8 @@ function installSimulatedClock() {
  * One loopback server for the backend: the auth refresh endpoint (counted)
  * and the Kubernetes backend's clusters, services and proxy routes.
  */
+const ALICE_REF = 'user:default/alice';
+
 async function startBackend() {
   const counts = { refresh: 0, proxy: 0, proxyWithToken: 0, services: 0 };
   // Refresh calls per backend auth provider, for several environments.
@@ -129,7 +144,7 @@ async function startBackend() {
         profile: { email: 'alice@example.com' },
         backstageIdentity: {
           token: 'backstage',
-          identity: { type: 'user', userEntityRef: 'user:default/alice', ownershipEntityRefs: [] },
+          identity: { type: 'user', userEntityRef: ALICE_REF, ownershipEntityRefs: [] },
         },
       };
     } else if (pathname === '/api/kubernetes/clusters') {
@@ -207,10 +222,13 @@ function createApis(pieces: Pieces, baseUrl: string, environments: object[] = []
     getAccessToken: async () => '',
   };
   const fetchApi = { fetch: (...args: Parameters<typeof fetch>) => fetch(...args) };
+  // Alice, whom the backend's sessions name.
+  const identityApi = { getBackstageIdentity: async () => ({ type: 'user', userEntityRef: ALICE_REF, ownershipEntityRefs: [ALICE_REF] }) };
   const authProviders: KubernetesAuthProvidersApi = factoryOf(pieces, AUTH_PROVIDERS_API_ID)({
     configApi,
     discoveryApi,
     fetchApi,
+    identityApi,
     oauthRequestApi,
     gitlabAuthApi: unused,
     googleAuthApi: unused,
@@ -279,9 +297,7 @@ async function environmentsTabLoad(pieces: Pieces, backend: Backend, clusters: n
  * renews before sending (a fresh one comes back).
  */
 export async function measureTokenFlow(packed: PackedModule, clusterCounts: number[]) {
-  // DefaultAuthConnector looks for window.navigator.locks (Web Locks), which
-  // only serialises refreshes across browser tabs; Node has no window.
-  (globalThis as { window?: object }).window ??= { navigator: {} };
+  installBrowserGlobals();
   const pieces = await loadPieces(packed);
   const backend = await startBackend();
   try {
