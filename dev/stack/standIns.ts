@@ -74,17 +74,26 @@ export async function startStandIns({
     closers.push(() => issuer.close());
     return { issuer, clientSecret };
   };
+  // A Kubernetes API stand-in serving the demo objects, which writes to the audit log.
+  const startCluster = async (standIn: Omit<Parameters<typeof startKubeApiServer>[0], 'fixtures' | 'auditLogPath' | 'log'>) => {
+    const server = await startKubeApiServer({ ...standIn, fixtures: demoFixtures(COMPONENT), auditLogPath, log }).catch(error => {
+      throw new PieceError(`Kubernetes stand-in ${standIn.name}`, error.message);
+    });
+    closers.push(() => server.close());
+    return server;
+  };
   try {
     const { issuer, clientSecret } = await startPalette('issuer');
     const serviceAccountToken = randomBytes(24).toString('base64url');
 
     const readEverything = { verbs: ['get', 'list'], resources: ['*'] };
+    const readers = [{ subjects: [{ kind: 'Group' as const, name: READER_GROUP }], ...readEverything }];
     const standIns = [
       {
         name: 'palette-dev',
         config: { authProvider: 'oidc', oidcTokenProvider: 'spectrocloud' },
         oidc: { issuerUrl: issuer.issuer, clientId: CLIENT_ID },
-        bindings: [{ subjects: [{ kind: 'Group' as const, name: READER_GROUP }], ...readEverything }],
+        bindings: readers,
       },
       {
         name: 'shared-sa',
@@ -95,43 +104,20 @@ export async function startStandIns({
     ];
     const clusters: Record<string, unknown>[] = [];
     for (const { config, ...standIn } of standIns) {
-      const server = await startKubeApiServer({ ...standIn, fixtures: demoFixtures(COMPONENT), auditLogPath, log }).catch(error => {
-        throw new PieceError(`Kubernetes stand-in ${standIn.name}`, error.message);
-      });
-      closers.push(() => server.close());
+      const server = await startCluster(standIn);
       clusters.push({ name: standIn.name, url: server.url, ...config, skipTLSVerify: true, skipMetricsLookup: true });
     }
 
     let second: StandIns['second'];
     if (secondEnvironment) {
       const { issuer: secondIssuer, clientSecret: secondSecret } = await startPalette(`issuer of ${SECOND_ENVIRONMENT.title}`, SECOND_ENVIRONMENT.authProvider);
-      const server = await startKubeApiServer({
-        name: SECOND_ENVIRONMENT_CLUSTER,
-        oidc: { issuerUrl: secondIssuer.issuer, clientId: CLIENT_ID },
-        bindings: [{ subjects: [{ kind: 'Group' as const, name: READER_GROUP }], ...readEverything }],
-        fixtures: demoFixtures(COMPONENT),
-        auditLogPath,
-        log,
-      }).catch(error => {
-        throw new PieceError(`Kubernetes stand-in ${SECOND_ENVIRONMENT_CLUSTER}`, error.message);
-      });
-      closers.push(() => server.close());
+      const server = await startCluster({ name: SECOND_ENVIRONMENT_CLUSTER, oidc: { issuerUrl: secondIssuer.issuer, clientId: CLIENT_ID }, bindings: readers });
       second = { issuer: secondIssuer, clientSecret: secondSecret, cluster: { name: SECOND_ENVIRONMENT_CLUSTER, url: server.url } };
     }
 
     let catalogDeclared: StandIns['catalogCluster'];
     if (catalogCluster) {
-      const server = await startKubeApiServer({
-        name: CATALOG_CLUSTER,
-        oidc: { issuerUrl: issuer.issuer, clientId: CLIENT_ID },
-        bindings: [{ subjects: [{ kind: 'Group' as const, name: READER_GROUP }], ...readEverything }],
-        fixtures: demoFixtures(COMPONENT),
-        auditLogPath,
-        log,
-      }).catch(error => {
-        throw new PieceError(`Kubernetes stand-in ${CATALOG_CLUSTER}`, error.message);
-      });
-      closers.push(() => server.close());
+      const server = await startCluster({ name: CATALOG_CLUSTER, oidc: { issuerUrl: issuer.issuer, clientId: CLIENT_ID }, bindings: readers });
       catalogDeclared = { name: CATALOG_CLUSTER, url: server.url };
     }
 
