@@ -46,7 +46,7 @@ interface Pieces {
 // DefaultAuthConnector looks for Web Locks (which only serialise refreshes
 // across tabs), and localStorage, where the module notes whose session it is.
 function installBrowserGlobals() {
-  installBrowserGlobals();
+  (globalThis as { window?: object }).window ??= { navigator: {} };
   const stored = new Map<string, string>();
   (globalThis as { localStorage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> }).localStorage ??= {
     getItem: key => stored.get(key) ?? null,
@@ -327,7 +327,7 @@ export async function measureRenewalsPerLifetime(
   clusterCounts: number[],
   { lifetimesSeconds, lifetimes = 3, pollSeconds = 10 }: { lifetimesSeconds: number[]; lifetimes?: number; pollSeconds?: number },
 ) {
-  (globalThis as { window?: object }).window ??= { navigator: {} };
+  installBrowserGlobals();
   const pieces = await loadPieces(packed);
   const backend = await startBackend();
   const clock = installSimulatedClock();
