@@ -175,6 +175,20 @@ describe('the opt-in SpectroCloud auth API', () => {
     expect([backend.refreshes.length, counts.sessions]).toEqual([2, 2]);
   });
 
+  it('renews a renewed ID token in its turn, also within 30 s of the last renewal', async () => {
+    const now = Date.now();
+    const shortLived = idToken({ expiresIn: 40, lifetime: 40 });
+    const fresh = idToken();
+    const backend = authBackend(idToken({ expiresIn: 20 }), shortLived, fresh);
+    const { auth } = spectroCloudAuth();
+
+    await expect(auth.getIdToken({ optional: true })).resolves.toBe(shortLived);
+    // 25 s on, the renewed token is within its renewal margin (half its life).
+    jest.spyOn(Date, 'now').mockReturnValue(now + 25_000);
+    await expect(auth.getIdToken({ optional: true })).resolves.toBe(fresh);
+    expect(backend.refreshes).toHaveLength(3);
+  });
+
   it('asks a call that may ask the user to sign in when the silent renewal it joined failed', async () => {
     const stale = idToken({ expiresIn: 20 });
     let answerRenewal!: (answer: 401) => void;

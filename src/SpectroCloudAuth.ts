@@ -44,12 +44,14 @@ export class SpectroCloudAuth implements SpectroCloudAuthApi {
     const signOuts = this.signOuts;
     const token = await this.session.getIdToken(options);
     if (!token || !needsRenewal(token)) return token;
-    if (this.renewed && !needsRenewal(this.renewed)) return this.renewed;
-    let renewed = await this.renew(token, false);
+    // The newest ID token this session has had.
+    const current = this.renewed ?? token;
+    if (!needsRenewal(current)) return current;
+    let renewed = await this.renew(current, false);
     // A sign-in helps only where the backend has no session to renew.
-    if (!renewed && !options?.optional) renewed = await this.renew(token, true);
+    if (!renewed && !options?.optional) renewed = await this.renew(current, true);
     if (signOuts !== this.signOuts) throw new Error('Signed out while the ID token was renewed');
-    return renewed || token;
+    return renewed || current;
   }
 
   // One renewal at a time, each in a session of its own.
@@ -68,7 +70,7 @@ export class SpectroCloudAuth implements SpectroCloudAuthApi {
           return '';
         }
         this.lastRenewal = { of: stale, at: Date.now(), interactive, result };
-        if (result && !needsRenewal(result)) this.renewed = result;
+        if (result) this.renewed = result;
         return result;
       })
       .finally(() => {
