@@ -23,8 +23,10 @@ const { preparePackedModule } = await import('./packedModule.ts');
 const GOALS = {
   // The module without its opt-in auth API (an OAuth2 client that apps with
   // a SpectroCloud auth plugin never turn on): a ceiling a little above
-  // today's size, so that growth fails the run.
-  moduleGzipBytes: 2500,
+  // today's size, so that growth fails the run. 2447 B before sessions were
+  // bound to their user, the backend-module check retried and timed out,
+  // and malformed tokens and shared auth providers refused: 3394 B.
+  moduleGzipBytes: 3450,
   duplicatedPackages: 0,
   tokenFetchesPerTabLoad: 1,
   renewalsPerTabLoad: 1,
