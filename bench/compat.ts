@@ -1,10 +1,11 @@
-// npm run test:compat: proves the module's dependency ranges at both ends.
-// For the lowest and the highest versions the ranges allow, it installs a
+// npm run test:compat: proves the dependency ranges of both packages, the
+// frontend module and the Kubernetes backend module, at both ends. For the
+// lowest and the highest versions each package's ranges allow, it installs a
 // consistent set of Backstage packages into a scratch directory, type-checks
-// the module's sources and runs its app-level tests there, then checks the
-// README's compatibility table against what it proved. An end whose versions
-// are the ones the repository's lockfile installs is proved by `npm test`
-// already, and is only compared, not installed again.
+// the package's sources and runs its tests there, then checks the README's
+// compatibility table against what it proved. An end whose versions are the
+// ones the repository's lockfile installs is proved by `npm test` already,
+// and is only compared, not installed again.
 //
 //   npm run test:compat                     check
 //   npm run test:compat -- --update-readme  also rewrite the README table
@@ -21,11 +22,11 @@ requireRegistry(COMMAND);
 // Imported after the checks above, so that a tree without node_modules gets
 // the message rather than a module-not-found stack.
 const { default: semver } = await import('semver');
-const { MODULE_DEPS, duplicatedPackages, planEnds } = await import('./ends.ts');
+const { MODULES, duplicatedPackages, planEnds } = await import('./ends.ts');
 const { createTemporaryDirectory, removeTemporaryDirectory } = await import('../dev/lib/temporaryDirectory.ts');
 type End = import('./ends.ts').End;
 
-// Test libraries, at the ranges the repo uses.
+// The frontend module's test libraries, at the ranges the repo uses.
 const TEST_LIBS = [
   'react',
   'react-dom',
@@ -41,12 +42,18 @@ const TEST_LIBS = [
 // against the project's scripts, lockfiles and development stack. A scratch
 // copy has none of these.
 const SKIPPED_TESTS = ['package.test.ts', 'readme.test.tsx'];
+// What the backend module's tests import besides its dependencies and
+// companions: the newest release as of the end's date, so from its release
+// line at the lowest end.
+const BACKEND_TEST_LIBS = { '@backstage/config': '*' };
 const README_START = '<!-- compat-table -->';
 const README_END = '<!-- /compat-table -->';
 // frontend-test-utils 0.x neither fails a test app on app errors nor returns
 // its APIs from renderTestApp; 1.0 does both, and the tests rely on it. At
 // that end the harness adds the two around the old line's own app.
 const HARNESS_DIR = path.join(root, 'bench/harness-0.x');
+
+const label = (end: End) => `${end.module} ${end.name}`;
 
 const bin = (name: string) => path.join(root, 'node_modules/.bin', name);
 
@@ -71,22 +78,38 @@ interface JestResults {
 }
 
 function prepareScratch(end: End, harness: boolean) {
-  const dir = createTemporaryDirectory(`compat-${end.name}`);
-  fs.cpSync(path.join(root, 'src'), path.join(dir, 'src'), {
-    recursive: true,
-    filter: file => !SKIPPED_TESTS.includes(path.basename(file)),
-  });
-  fs.copyFileSync(path.join(root, 'config.d.ts'), path.join(dir, 'config.d.ts'));
-  // The tests' JWT builder, shared with the bench.
-  fs.mkdirSync(path.join(dir, 'dev/lib'), { recursive: true });
-  fs.copyFileSync(path.join(root, 'dev/lib/jwt.ts'), path.join(dir, 'dev/lib/jwt.ts'));
-
-  const dependencies: Record<string, string> = {};
-  const devDependencies = Object.fromEntries(TEST_LIBS.map(lib => [lib, ownPackage.devDependencies[lib]]));
-  for (const [name, version] of Object.entries(end.pins)) {
-    (MODULE_DEPS.includes(name) ? dependencies : devDependencies)[name] = version;
+  const dir = createTemporaryDirectory(`compat-${end.module}-${end.name}`);
+  const { manifest, ranges } = MODULES[end.module];
+  let devDependencies: Record<string, string>;
+  if (end.module === 'frontend') {
+    fs.cpSync(path.join(root, 'src'), path.join(dir, 'src'), {
+      recursive: true,
+      filter: file => !SKIPPED_TESTS.includes(path.basename(file)),
+    });
+    fs.copyFileSync(path.join(root, 'config.d.ts'), path.join(dir, 'config.d.ts'));
+    // The tests' JWT builder, shared with the bench.
+    fs.mkdirSync(path.join(dir, 'dev/lib'), { recursive: true });
+    fs.copyFileSync(path.join(root, 'dev/lib/jwt.ts'), path.join(dir, 'dev/lib/jwt.ts'));
+    // The backend module's sources, which the frontend's tests hold its
+    // config checks against; not its tests, which are the backend end's.
+    fs.cpSync(path.join(root, 'backend/src'), path.join(dir, 'backend/src'), {
+      recursive: true,
+      filter: file => !/\.test\.tsx?$/.test(file) && path.basename(file) !== '__testUtils__',
+    });
+    devDependencies = Object.fromEntries(TEST_LIBS.map(lib => [lib, ownPackage.devDependencies[lib]]));
+  } else {
+    fs.cpSync(path.join(root, 'backend/src'), path.join(dir, 'src'), { recursive: true });
+    devDependencies = { ...BACKEND_TEST_LIBS };
   }
-  const packageJson: Record<string, unknown> = { ...ownPackage, dependencies, devDependencies };
+
+  // The app provides the peer dependencies; here they are installed at this end.
+  const dependencies: Record<string, string> = {};
+  for (const [name, version] of Object.entries(end.pins)) {
+    (name in ranges ? dependencies : devDependencies)[name] = version;
+  }
+  const peerDependencies = Object.fromEntries(Object.entries(manifest.peerDependencies ?? {}).filter(([name]) => !(name in ranges)));
+  // The repository's jest roots (test/, backend/src) are not here.
+  const packageJson: Record<string, unknown> = { ...manifest, dependencies, devDependencies, peerDependencies, jest: undefined };
 
   if (harness) {
     fs.cpSync(HARNESS_DIR, path.join(dir, 'harness-0.x'), { recursive: true });
@@ -104,7 +127,7 @@ function prepareScratch(end: End, harness: boolean) {
     path.join(dir, 'tsconfig.json'),
     JSON.stringify({
       extends: path.join(root, 'node_modules/@backstage/cli/config/tsconfig.json'),
-      include: ['src', 'config.d.ts'],
+      include: end.module === 'frontend' ? ['src', 'config.d.ts'] : ['src'],
       // The module's own sources: the tests are run here, not type-checked.
       exclude: ['src/**/*.test.*', 'src/__testUtils__', 'src/setupTests.ts'],
       compilerOptions: { noEmit: true, incremental: false, jsx: 'react-jsx', types: [] },
@@ -136,8 +159,8 @@ function install(end: End, dir: string) {
   return problems;
 }
 
-function run(command: string, args: string[], cwd: string) {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
+  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -149,9 +172,9 @@ function coveredByLockfile(end: End): boolean {
 
 function proveEnd(end: End): EndResult {
   const started = Date.now();
-  const harness = semver.lt(end.pins['@backstage/frontend-test-utils'], '1.0.0');
+  const harness = end.module === 'frontend' && semver.lt(end.pins['@backstage/frontend-test-utils'], '1.0.0');
   if (coveredByLockfile(end)) {
-    log(`\n[${end.name}] the repository's lockfile installs these versions: proved by \`npm test\`, not installed again`);
+    log(`\n[${label(end)}] the repository's lockfile installs these versions: proved by \`npm test\`, not installed again`);
     return { ...end, coveredByLockfile: true, harness, typesOk: true, passed: 0, failed: 0, files: 0, problems: [], seconds: 0 };
   }
   const dir = prepareScratch(end, harness);
@@ -164,7 +187,7 @@ function proveEnd(end: End): EndResult {
     return { ...result, seconds: Math.round((Date.now() - started) / 1000) };
   };
 
-  log(`\n[${end.name}] installing in ${dir}${end.before ? ` (registry as of ${end.before})` : ''}`);
+  log(`\n[${label(end)}] installing in ${dir}${end.before ? ` (registry as of ${end.before})` : ''}`);
   try {
     result.problems.push(...install(end, dir));
   } catch (error) {
@@ -172,14 +195,19 @@ function proveEnd(end: End): EndResult {
     return done();
   }
 
-  log(`[${end.name}] type-checking the module's sources`);
+  log(`[${label(end)}] type-checking the ${end.module} module's sources`);
   const types = run(bin('tsc'), ['-p', dir], dir);
   result.typesOk = types.ok;
   if (!types.ok) result.problems.push(`type errors:\n${types.output.trim()}`);
 
-  log(`[${end.name}] running the app-level tests${harness ? ' (with bench/harness-0.x)' : ''}`);
+  log(`[${label(end)}] running the ${end.module} module's tests${harness ? ' (with bench/harness-0.x)' : ''}`);
   const resultsFile = path.join(dir, 'jest-results.json');
-  const tests = run(bin('backstage-cli'), ['package', 'test', '--watchAll=false', '--json', `--outputFile=${resultsFile}`], dir);
+  // For a backend package, the CLI's jest leaves import() to Node, and the
+  // Kubernetes backend imports @kubernetes/client-node (ESM only) that way:
+  // jest runs it only with Node's VM modules. (The repository's own run
+  // transpiles it, under the root package's frontend role.)
+  const env = end.module === 'backend' ? { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--experimental-vm-modules'].filter(Boolean).join(' ') } : process.env;
+  const tests = run(bin('backstage-cli'), ['package', 'test', '--watchAll=false', '--json', `--outputFile=${resultsFile}`], dir, env);
   const jest: JestResults | undefined = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : undefined;
   Object.assign(result, {
     passed: jest?.numPassedTests ?? 0,
@@ -199,9 +227,19 @@ function proveEnd(end: End): EndResult {
   return done();
 }
 
-function readmeTable([low, high]: EndResult[]) {
-  const rows = Object.keys(low.pins).map(name => `| \`${name}\` | ${low.pins[name]} | ${high.pins[name]} |`);
-  return ['| package | lowest | highest |', '| --- | --- | --- |', ...rows].join('\n');
+function readmeTable(results: EndResult[]) {
+  const rows = (['frontend', 'backend'] as const).flatMap(module => {
+    const low = results.find(r => r.module === module && r.name === 'lowest')!;
+    const high = results.find(r => r.module === module && r.name === 'highest')!;
+    return Object.keys(low.pins).map(name => {
+      const { manifest, ranges } = MODULES[module];
+      let role: string = module;
+      if (!(name in ranges)) role = `${module}, tested with`;
+      else if (!(name in manifest.dependencies)) role = `${module}, peer`;
+      return `| ${role} | \`${name}\` | ${low.pins[name]} | ${high.pins[name]} |`;
+    });
+  });
+  return ['| module | package | lowest | highest |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
 /** Returns a problem when README.md's table is not what was proved. */
@@ -222,7 +260,7 @@ function checkReadme(results: EndResult[], update: boolean) {
 }
 
 const started = Date.now();
-const results = planEnds().map(proveEnd);
+const results = [...planEnds('frontend'), ...planEnds('backend')].map(proveEnd);
 
 function typesColumn(r: (typeof results)[number]) {
   if (r.coveredByLockfile) return 'npm test';
@@ -232,8 +270,9 @@ function typesColumn(r: (typeof results)[number]) {
 log(
   '',
   table(
-    ['end', 'versions', 'types', 'tests passed/failed', 'time'],
+    ['module', 'end', 'versions', 'types', 'tests passed/failed', 'time'],
     results.map(r => [
+      r.module,
       r.name,
       Object.entries(r.pins)
         .map(([pkg, version]) => `${pkg.replace('@backstage/', '')} ${version}`)
@@ -245,11 +284,11 @@ log(
   ),
 );
 
-const problems = results.flatMap(r => r.problems.map(problem => `[${r.name}] ${problem}`));
+const problems = results.flatMap(r => r.problems.map(problem => `[${label(r)}] ${problem}`));
 if (!problems.length) {
   const readmeProblem = checkReadme(results, process.argv.includes('--update-readme'));
   if (readmeProblem) problems.push(readmeProblem);
 }
 log(`\nTook ${Math.round((Date.now() - started) / 1000)} s.`);
 if (problems.length) fail(problems.join('\n\n'));
-log('Both ends pass, and README.md lists what they proved.');
+log("Both ends of both packages' ranges pass, and README.md lists what they proved.");

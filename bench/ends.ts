@@ -1,23 +1,53 @@
-// The two ends of the module's dependency ranges, as installable sets of
-// versions. Used by test:compat, which proves them, and by the benchmark,
-// which installs the module into an app at each end.
+// The two ends of the dependency ranges of each of the repository's two
+// packages (the frontend module at the root, the Kubernetes backend module in
+// backend/), as installable sets of versions. Used by test:compat, which
+// proves them, and by the benchmark, which installs the frontend module into
+// an app at each end.
+import fs from 'node:fs';
+import path from 'node:path';
+
 import semver from 'semver';
 
-import { fail, npmJson, ownPackage } from './lib.ts';
+import { fail, npmJson, ownPackage, root, type PackageJson } from './lib.ts';
 
-export const MODULE_DEPS = Object.keys(ownPackage.dependencies);
+export type ModuleName = 'frontend' | 'backend';
 
-// What the tests boot the module with. Each end gets the newest release of
-// these that accepts that end's versions of the module's dependencies.
-export const COMPANIONS = ['@backstage/plugin-kubernetes', '@backstage/frontend-test-utils'];
+export interface ModulePackage {
+  module: ModuleName;
+  /** The package's folder in the repository. */
+  dir: string;
+  manifest: PackageJson;
+  /**
+   * The ranges proved at both ends: the package's dependencies and its
+   * @backstage peer dependencies (which the app provides).
+   */
+  ranges: Record<string, string>;
+  /**
+   * What its tests boot it with. Each end gets the newest release of these
+   * that accepts that end's versions of the package's ranges.
+   */
+  companions: string[];
+}
+
+function modulePackage(module: ModuleName, dir: string, companions: string[]): ModulePackage {
+  const manifest: PackageJson = dir === '.' ? ownPackage : JSON.parse(fs.readFileSync(path.join(root, dir, 'package.json'), 'utf8'));
+  const backstagePeers = Object.entries(manifest.peerDependencies ?? {}).filter(([name]) => name.startsWith('@backstage/'));
+  return { module, dir, manifest, ranges: { ...manifest.dependencies, ...Object.fromEntries(backstagePeers) }, companions };
+}
+
+export const MODULES: Record<ModuleName, ModulePackage> = {
+  frontend: modulePackage('frontend', '.', ['@backstage/plugin-kubernetes', '@backstage/frontend-test-utils']),
+  backend: modulePackage('backend', 'backend', ['@backstage/backend-test-utils', '@backstage/plugin-catalog-node']),
+};
 
 // Besides every @backstage/ package, those of which a second copy would split
 // an app's React tree or router.
 const SINGLETONS = ['react', 'react-dom', 'react-router-dom'];
 
 export interface End {
+  module: ModuleName;
   name: 'lowest' | 'highest';
-  /** The version of each module dependency and companion at this end. */
+  /** The version of each of the package's ranges and of each companion at this end. */
   pins: Record<string, string>;
   /** For the lowest end: install the rest of the tree as the registry stood then (npm's --before). */
   before?: string;
@@ -27,7 +57,10 @@ export interface NpmLock {
   packages: Record<string, { version: string }>;
 }
 
-export function planEnds(): End[] {
+/** The lowest and the highest end of a package's ranges (the frontend module's by default). */
+export function planEnds(module: ModuleName = 'frontend'): End[] {
+  const { ranges, companions } = MODULES[module];
+  const deps = Object.keys(ranges);
   const registry = new Map<string, { versions: string[]; time: Record<string, string> }>();
   const releases = (name: string) => {
     if (!registry.has(name)) {
@@ -42,15 +75,15 @@ export function planEnds(): End[] {
   ] as const;
   return ends.map(({ name, pick }) => {
     const pins: Record<string, string> = {};
-    for (const dep of MODULE_DEPS) {
-      const version = pick(releases(dep).versions, ownPackage.dependencies[dep]);
-      if (!version) fail(`No release of ${dep} matches ${ownPackage.dependencies[dep]}.`);
+    for (const dep of deps) {
+      const version = pick(releases(dep).versions, ranges[dep]);
+      if (!version) fail(`No release of ${dep} matches ${ranges[dep]}.`);
       pins[dep] = version;
     }
-    for (const companion of COMPANIONS) {
+    for (const companion of companions) {
       const candidates = [npmJson<{ version: string; dependencies?: Record<string, string> }[]>(['view', `${companion}@>=0.0.0`, 'version', 'dependencies'])].flat();
       const fitting = candidates
-        .filter(({ dependencies = {} }) => MODULE_DEPS.every(dep => !dependencies[dep] || semver.satisfies(pins[dep], dependencies[dep])))
+        .filter(({ dependencies = {} }) => deps.every(dep => !dependencies[dep] || semver.satisfies(pins[dep], dependencies[dep])))
         .map(candidate => candidate.version);
       const version = semver.maxSatisfying(fitting, '*');
       if (!version) fail(`No release of ${companion} works with ${JSON.stringify(pins)}.`);
@@ -58,13 +91,14 @@ export function planEnds(): End[] {
     }
     // The lowest end installs everything else as the registry stood when its
     // pinned versions were current, so its other Backstage packages (core
-    // components, catalog, app framework) come from the same release line, as
-    // in an app that has not upgraded, rather than from today's.
+    // components, catalog, app framework, backend system) come from the same
+    // release line, as in an app that has not upgraded, rather than from
+    // today's.
     const before =
       name === 'lowest'
         ? new Date(Math.max(...Object.entries(pins).map(([pkg, version]) => Date.parse(releases(pkg).time[version])))).toISOString()
         : undefined;
-    return { name, pins, before };
+    return { module, name, pins, before };
   });
 }
 

@@ -1,8 +1,9 @@
 // npm run bench: what the module costs an app, in figures a user can act on.
 // Prints a table and writes bench-results.json. The figures a regression
 // shows in (the gates below) fail the run; the other goals are reported.
-// It measures the package tarball: SPECTROCLOUD_PACKAGE_TARBALL's, or one it
-// packs from a clean checkout of the working tree.
+// It measures the package tarballs: SPECTROCLOUD_PACKAGE_TARBALL's and
+// SPECTROCLOUD_BACKEND_MODULE_TARBALL's, or ones it packs from a clean
+// checkout of the working tree.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -17,8 +18,9 @@ requireRegistry(COMMAND);
 const { planEnds } = await import('./ends.ts');
 const { measureBundleSize } = await import('./bundleSize.ts');
 const { measureFootprint } = await import('./footprint.ts');
+const { measureCreateAppFootprint } = await import('./createAppFootprint.ts');
 const { measureRenewalsPerLifetime, measureTokenFlow } = await import('./tokenFlow.ts');
-const { preparePackedModule } = await import('./packedModule.ts');
+const { preparePackedBackendModule, preparePackedModule } = await import('./packedModule.ts');
 
 const GOALS = {
   // The module without its opt-in auth API (an OAuth2 client that apps with
@@ -28,6 +30,10 @@ const GOALS = {
   // and malformed tokens and shared auth providers refused: 3394 B.
   moduleGzipBytes: 3450,
   duplicatedPackages: 0,
+  // What adding either package to a create-app app adds, and the second
+  // copies of the app's @backstage packages among it.
+  createAppPackagesAdded: 0,
+  createAppSecondCopies: 0,
   tokenFetchesPerTabLoad: 1,
   renewalsPerTabLoad: 1,
   renewalsPerLifetime: 1,
@@ -49,20 +55,31 @@ const packed = await step(
   process.env.SPECTROCLOUD_PACKAGE_TARBALL ? 'Unpacking SPECTROCLOUD_PACKAGE_TARBALL' : 'Packing the module from a clean checkout of the working tree',
   preparePackedModule,
 );
+const packedBackend = await step(
+  process.env.SPECTROCLOUD_BACKEND_MODULE_TARBALL ? 'Taking the backend module from SPECTROCLOUD_BACKEND_MODULE_TARBALL' : 'Packing the backend module from a clean checkout of the working tree',
+  preparePackedBackendModule,
+);
 const measured = await (async () => {
   try {
     const bundle = await step('Bundling the app with and without the module', () => measureBundleSize(packed));
     const footprint = await step('Installing the packed module into a current and a previous-line app', () => measureFootprint(planEnds(), packed));
+    const createApp = await step('Adding both packages to an app from @backstage/create-app, pinned to its release (yarn, lockfile only)', () =>
+      measureCreateAppFootprint([
+        { name: ownPackage.name, tarball: packed.tarball, workspace: 'app' },
+        { name: packedBackend.name, tarball: packedBackend.tarball, workspace: 'backend' },
+      ]),
+    );
     const tokenFlow = await step('Loading the Kubernetes tab against a counting auth endpoint', () => measureTokenFlow(packed, CLUSTER_COUNTS));
     const openTab = await step('Keeping the Kubernetes tab open across three ID-token lifetimes, against a renewing auth endpoint', () =>
       measureRenewalsPerLifetime(packed, CLUSTER_COUNTS, { lifetimesSeconds: LIFETIMES_SECONDS }),
     );
-    return { bundle, footprint, ...tokenFlow, openTab };
+    return { bundle, footprint, createApp, ...tokenFlow, openTab };
   } finally {
     packed.remove();
+    packedBackend.remove();
   }
 })();
-const { bundle, footprint, loads, expiringLoads, environmentLoads, openTab } = measured;
+const { bundle, footprint, createApp, loads, expiringLoads, environmentLoads, openTab } = measured;
 const renewals = expiringLoads.map(load => ({ clusters: load.clusters, renewals: load.tokenFetches - 1, refreshOnProxyCalls: load.refreshOnProxyCalls }));
 
 const results = {
@@ -78,6 +95,12 @@ const results = {
     ...footprint,
     goal: { duplicatedPackages: GOALS.duplicatedPackages },
     met: footprint.apps.every(app => app.duplicatedPackages.length === GOALS.duplicatedPackages),
+  },
+  // Both packages added to a create-app app with yarn (bench/createAppFootprint.ts).
+  createAppFootprint: {
+    ...createApp,
+    goal: { packagesAdded: GOALS.createAppPackagesAdded, secondCopies: GOALS.createAppSecondCopies },
+    met: createApp.packages.every(p => p.packagesAdded.length === GOALS.createAppPackagesAdded && p.secondCopies.length === GOALS.createAppSecondCopies),
   },
   tokenFetches: {
     loads,
@@ -117,6 +140,18 @@ log(
       ['bundle: opt-in auth API', bytes(bundle.optInAuthApi), 'counted separately', ''],
       ['packages added, current / previous-line app', apps.map(app => app.packagesAdded).join(' / '), '', ''],
       ['duplicated Backstage packages, same apps', apps.map(app => app.duplicatedPackages.length).join(' / '), '0', met(results.installFootprint.met)],
+      [
+        `create-app ${createApp.createApp} app (Backstage ${createApp.backstage}, yarn): packages added, frontend / backend module`,
+        createApp.packages.map(p => p.packagesAdded.length).join(' / '),
+        `${GOALS.createAppPackagesAdded} each`,
+        met(createApp.packages.every(p => p.packagesAdded.length === GOALS.createAppPackagesAdded)),
+      ],
+      [
+        "  second copies of the app's @backstage packages, same",
+        createApp.packages.map(p => p.secondCopies.length).join(' / '),
+        `${GOALS.createAppSecondCopies} each`,
+        met(createApp.packages.every(p => p.secondCopies.length === GOALS.createAppSecondCopies)),
+      ],
       [`token fetches, ${loads.map(load => load.clusters).join(' / ')} clusters`, loads.map(load => load.tokenFetches).join(' / '), '1 each', met(results.tokenFetches.met)],
       ['  of which by proxy calls', loads.map(load => `${load.refreshOnProxyCalls} of ${load.proxyCalls}`).join(' / '), '0', ''],
       ['renewals of an expiring ID token, same loads', renewals.map(load => load.renewals).join(' / '), '1 each', met(results.tokenRenewals.met)],
@@ -137,7 +172,10 @@ log(
       }),
       ['  expired ID tokens sent, all of those polls', openTab.reduce((sum, run) => sum + run.expiredSent, 0), '0', met(openTab.every(run => run.expiredSent === 0))],
     ],
-  )}\n\nWrote bench-results.json`,
+  )}\n\nThe create-app figures are ${createApp.method}${createApp.appDuplicates.length ? `; the pinned app itself holds ${createApp.appDuplicates.join(', ')} twice` : ''}.\n${createApp.packages
+    .filter(p => p.packagesAdded.length || p.secondCopies.length)
+    .map(p => `  ${p.package}: adds ${p.packagesAdded.join(', ') || 'nothing'}; second copies: ${p.secondCopies.join(', ') || 'none'}`)
+    .join('\n')}\nWrote bench-results.json`,
 );
 
 // The gates: a regression in any of these fails the run (and CI).
@@ -145,6 +183,8 @@ const expiredSent = openTab.reduce((sum, run) => sum + run.expiredSent, 0);
 const regressions = [
   !results.bundleSize.met && `the module adds ${bundle.module.gzip} B gzip to an app's bundle, over its ceiling of ${GOALS.moduleGzipBytes} B`,
   !results.installFootprint.met && `installing the module duplicates Backstage packages: ${footprint.apps.flatMap(app => app.duplicatedPackages).join(', ')}`,
+  createApp.packages.some(p => p.secondCopies.length > GOALS.createAppSecondCopies) &&
+    `adding the packages to a create-app app brings second copies of its @backstage packages: ${createApp.packages.flatMap(p => p.secondCopies.map(copy => `${copy} (${p.package})`)).join(', ')}`,
   loads.some(load => load.tokenFetches > GOALS.tokenFetchesPerTabLoad) &&
     `a tab load fetched the token more than once: ${loads.map(load => `${load.tokenFetches} with ${load.clusters} clusters`).join(', ')}`,
   !results.tokenFetchesPerEnvironment.met &&

@@ -43,3 +43,19 @@ export async function preparePackedModule(): Promise<PackedModule> {
     throw error;
   }
 }
+
+/**
+ * The backend module's tarball: SPECTROCLOUD_BACKEND_MODULE_TARBALL's, or
+ * one packed now from a clean checkout of the working tree.
+ */
+export async function preparePackedBackendModule(): Promise<{ name: string; tarball: string; remove: () => void }> {
+  const scratch = createTemporaryDirectory('bench-backend-package');
+  try {
+    const { tarball } = await packageTarball({ repoDir: root, dir: scratch, packageDir: 'backend', logFile: path.join(scratch, 'pack.log') });
+    const { name } = JSON.parse(fs.readFileSync(path.join(root, 'backend/package.json'), 'utf8')) as { name: string };
+    return { name, tarball, remove: () => removeTemporaryDirectory(scratch) };
+  } catch (error) {
+    removeTemporaryDirectory(scratch);
+    throw error;
+  }
+}

@@ -7,6 +7,10 @@
 // Kubernetes API stand-ins. In headless Chromium, on create-app's own sign-in
 // page, guests answer the tab's SpectroCloud dialog: alice sees palette-dev's
 // pods, bob gets a 403, and a guest who rejects it sees shared-sa's pods.
+// Before the README's snippets run, the app is pinned to create-app's release
+// as its yarn.lock seed would pin it (templatePins.ts); after both packages
+// are added, yarn's own account of the app (`yarn info`, `yarn why`) must
+// show no second copy of any @backstage package that either package brings.
 //
 //   CREATE_APP_VERSION=latest   generate with the newest create-app
 //   APP_PORT, BACKEND_PORT      the generated app's ports (3300, 7300)
@@ -35,18 +39,34 @@ import { stackInstallProblem } from '../stack/install.ts';
 import { paletteVariables, startStandIns, type StandIns } from '../stack/standIns.ts';
 import { signInMessage } from '../../backend/src/module.ts';
 import { deniedUserGets403, guestSeesOtherClusters, permittedUserSeesPods } from './browserChecks.ts';
-import { addBeforeBackendStart, createBackstageApp, pinSignalsBackendToTemplate, runCommandSnippet, startWorkspacePackage, type RunningPiece } from './generatedApp.ts';
+import {
+  addBeforeBackendStart,
+  APP_NODE_MAJOR as NODE_MAJOR,
+  createBackstageApp,
+  PINNED_CREATE_APP_VERSION,
+  runCommandSnippet,
+  startWorkspacePackage,
+  type RunningPiece,
+} from './generatedApp.ts';
+import { duplicatedBackstagePackages, installedPackages, measureAddedPackage, newDuplicates, why, type AddedPackage } from './installedPackages.ts';
 import { addToAppConfig, fileSnippet } from './readme.ts';
 import { Steps } from './steps.ts';
+import { pinAppToTemplate } from './templatePins.ts';
 import { installToolchain } from './toolchain.ts';
 
-/** The create-app this test pins, so that CI is repeatable. */
-const PINNED_CREATE_APP_VERSION = '0.9.2';
-/** Backstage apps run on Node 22 or 24; create-app refuses Node 20. */
-const NODE_MAJOR = 22;
-
 const repoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const packageName = (dir: string) => JSON.parse(fs.readFileSync(path.join(repoDir, dir, 'package.json'), 'utf8')).name as string;
+const packageManifest = (dir: string) =>
+  JSON.parse(fs.readFileSync(path.join(repoDir, dir, 'package.json'), 'utf8')) as {
+    name: string;
+    dependencies: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+  };
+const packageName = (dir: string) => packageManifest(dir).name;
+/** The @backstage packages the two packages ask for, dependencies and peers. */
+const backstageRanges = (['.', 'backend'] as const).flatMap(dir => {
+  const { dependencies, peerDependencies = {} } = packageManifest(dir);
+  return Object.keys({ ...dependencies, ...peerDependencies }).filter(name => name.startsWith('@backstage/'));
+});
 /** How long the guest who rejected SpectroCloud sign-in watches the tab poll. */
 const GUEST_POLLING_SECONDS = 60;
 
@@ -102,15 +122,30 @@ async function main() {
       run('node', ['-e', "new (require('better-sqlite3'))(':memory:')"], { cwd: path.join(appDir, 'packages/backend'), env, logFile: log('better-sqlite3') }),
     );
 
-    const pinned = await steps.run('pin the signals backend to the template\'s version (no yarn.lock seed offline)', () =>
-      pinSignalsBackendToTemplate({ appDir, env, logFile: log('pin') }),
+    const yarnOptions = { cwd: appDir, env };
+    const pins = await steps.run("pin the app to create-app's release, as its yarn.lock seed would (out of reach here)", () =>
+      pinAppToTemplate({ appDir, env, logFile: log('pin'), install: true }),
     );
-    if (pinned) steps.note(pinned);
+    steps.note(
+      `${pins.versions.size} @backstage packages (${pins.templateNames.size} named by the template) pinned in ${pins.rounds} rounds; ` +
+        `those the two packages ask for: ${backstageRanges.map(name => `${name.replace('@backstage/', '')} ${pins.versions.get(name) ?? 'not in the app'}`).join(', ')}`,
+    );
+    // The app as generated: what the packages must not bring second copies of.
+    const appPackages = await installedPackages(yarnOptions, '@backstage/*');
+    const appDuplicates = await duplicatedBackstagePackages(yarnOptions);
+    if (appDuplicates.size) steps.note(`the pinned app itself has second copies of ${[...appDuplicates.keys()].join(', ')}`);
+    const added: Record<PackageDir, AddedPackage | undefined> = { '.': undefined, backend: undefined };
+    /** Runs a README install command for one of the two packages and measures what it added. */
+    const installPackage = async (command: string, packageDir: PackageDir) => {
+      const before = await installedPackages(yarnOptions);
+      await runCommandSnippet(fromTarball(command, packageDir), { cwd: appDir, env, logFile: log('install') });
+      added[packageDir] = await measureAddedPackage(packageName(packageDir), { before, app: appPackages }, yarnOptions);
+    };
 
     const snippets = readDocumentSnippets(repoDir);
     const appConfig = path.join(appDir, 'app-config.yaml');
     await steps.run('README "The app": install-yarn, app-config; sign-in-page type-checked, sign-in-page-app applies', async () => {
-      await runCommandSnippet(fromTarball(snippet(snippets, 'install-yarn'), '.'), { cwd: appDir, env, logFile: log('install') });
+      await installPackage(snippet(snippets, 'install-yarn'), '.');
       addToAppConfig(appConfig, snippet(snippets, 'app-config'));
       // The README's path keeps create-app's sign-in page, with guests; the
       // SpectroCloud sign-in page of docs/app.md is written for yarn tsc to
@@ -122,21 +157,49 @@ async function main() {
       await run('git', ['apply', '--check', '--recount', patch], { cwd: appDir, env, logFile: log('install') });
     });
     await steps.run('README "The backend": backend-oidc-install, backend-oidc-module, backend-oidc-index, backend-oidc-config', async () => {
+      const before = await duplicatedBackstagePackages(yarnOptions);
       await runCommandSnippet(snippet(snippets, 'backend-oidc-install'), { cwd: appDir, env, logFile: log('install') });
+      // Not this repository's packages: reported, for the README to fix; the check below is about ours.
+      const { names, report } = await newDuplicates(before, await duplicatedBackstagePackages(yarnOptions), yarnOptions);
+      if (names.length) {
+        steps.note(`WARNING: backend-oidc-install added second copies of ${names.length} @backstage packages: ${names.join(', ')}`);
+        steps.note("  (its `yarn add` asks for each package's newest release; `yarn add --cached` would reuse the app's; `yarn why` in logs/install.log)");
+        fs.appendFileSync(log('install'), `\nSecond copies added by backend-oidc-install:\n${report}\n`);
+      }
       const authModule = fileSnippet(snippets, 'backend-oidc-module');
       fs.writeFileSync(path.join(appDir, authModule.file), `${authModule.code}\n`);
       addBeforeBackendStart(path.join(appDir, 'packages/backend/src/index.ts'), snippet(snippets, 'backend-oidc-index'));
       addToAppConfig(appConfig, snippet(snippets, 'backend-oidc-config'));
     });
     await steps.run('README "The Kubernetes backend": backend-module-install, backend-module-index', async () => {
-      await runCommandSnippet(fromTarball(snippet(snippets, 'backend-module-install'), 'backend'), { cwd: appDir, env, logFile: log('install') });
+      await installPackage(snippet(snippets, 'backend-module-install'), 'backend');
       addBeforeBackendStart(path.join(appDir, 'packages/backend/src/index.ts'), snippet(snippets, 'backend-module-index'));
+    });
+    await steps.run('no second copy of any @backstage package from either package (yarn info, yarn why)', async () => {
+      const problems: string[] = [];
+      for (const packageDir of ['.', 'backend'] as const) {
+        const { packagesAdded, secondCopies } = added[packageDir]!;
+        steps.note(
+          `${packageName(packageDir)}: ${packagesAdded.length} packages added${packagesAdded.length ? ` (${packagesAdded.join(', ')})` : ''}, ` +
+            `${secondCopies.length} second copies of the app's @backstage packages${secondCopies.length ? ` (${secondCopies.join(', ')})` : ''}`,
+        );
+        for (const pkg of secondCopies) {
+          const name = pkg.slice(0, pkg.lastIndexOf('@'));
+          const appVersion = [...appPackages].find(p => p.startsWith(`${name}@`))!.slice(name.length + 1);
+          problems.push(`${packageName(packageDir)} brings ${pkg}, beside the app's ${appVersion}; yarn why ${name}:\n${(await why(name, yarnOptions)).trimEnd()}`);
+        }
+      }
+      if (problems.length) throw new PieceError('second copies', `the packages bring second copies of the app's @backstage packages: lower their ranges to the app's versions\n\n${problems.join('\n\n')}`);
+      const duplicates = await duplicatedBackstagePackages(yarnOptions);
+      const listed = [...duplicates].map(([name, versions]) => `${name} ${versions.join('+')}`).join(', ');
+      steps.note(`the app holds ${duplicates.size} @backstage packages at more than one version, none brought by these packages${listed ? `: ${listed}` : ''}`);
     });
     await steps.run("type-check the app (yarn tsc)", () => run('yarn', ['tsc'], { cwd: appDir, env, logFile: log('tsc') }));
 
     const auditLogPath = path.join(scratch, 'kube-audit.log');
     standIns = await steps.run('start the SpectroCloud issuer and Kubernetes API stand-ins', () =>
-      startStandIns({ backendUrl, auditLogPath, log: line => fs.appendFileSync(log('stand-ins'), `${line}\n`) }),
+      // A Palette that leaves email_verified out: the strictest the README's path works with.
+      startStandIns({ backendUrl, auditLogPath, issuerOptions: { variant: { emailVerified: 'absent' } }, log: line => fs.appendFileSync(log('stand-ins'), `${line}\n`) }),
     );
     const appEnv = { ...env, ...spectroCloudVariables(standIns) };
     writeLocalConfig(appDir, standIns);

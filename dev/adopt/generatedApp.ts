@@ -8,33 +8,39 @@ import path from 'node:path';
 import { PieceError } from '../lib/errors.ts';
 import { run, spawnLogged, stopProcess, waitForHttp } from '../lib/processes.ts';
 
-export async function createBackstageApp({ version, dir, env, logFile }: { version: string; dir: string; env: NodeJS.ProcessEnv; logFile: string }): Promise<string> {
+/** The create-app the adoption test and the bench pin, so that CI is repeatable. */
+export const PINNED_CREATE_APP_VERSION = '0.9.2';
+/** Backstage apps run on Node 22 or 24; create-app refuses Node 20. */
+export const APP_NODE_MAJOR = 22;
+
+/**
+ * Generates an app with create-app; `skipInstall` leaves it uninstalled
+ * (create-app's `--skip-install`), for what only needs its manifests.
+ * Either way its yarn.lock holds none of its release's versions: see
+ * templatePins.ts.
+ */
+export async function createBackstageApp({
+  version,
+  dir,
+  env,
+  logFile,
+  skipInstall = false,
+}: {
+  version: string;
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  logFile: string;
+  skipInstall?: boolean;
+}): Promise<string> {
   const appDir = path.join(dir, 'app');
   // The app's name is create-app's only question; it reads the answer from here.
-  await run('npx', ['--yes', `@backstage/create-app@${version}`, '--path', appDir], {
+  await run('npx', ['--yes', `@backstage/create-app@${version}`, '--path', appDir, ...(skipInstall ? ['--skip-install'] : [])], {
     cwd: dir,
     env: { ...env, BACKSTAGE_APP_NAME: 'adopt-app' },
     logFile,
     timeoutMs: 15 * 60_000,
   });
   return appDir;
-}
-
-/**
- * create-app seeds the app's yarn.lock with its release's versions, a file it
- * downloads from GitHub, which this machine cannot reach; yarn then resolves
- * the newest releases. The newest signals backend calls
- * `httpRouter.addWebSocketHandler`, which the release's backend-defaults lack,
- * and the backend fails to start. Pinning it to the version the template names
- * (the lower end of its range) puts back what the seed would have chosen.
- */
-export async function pinSignalsBackendToTemplate({ appDir, env, logFile }: { appDir: string; env: NodeJS.ProcessEnv; logFile: string }): Promise<string | undefined> {
-  const name = '@backstage/plugin-signals-backend';
-  const range: string | undefined = JSON.parse(fs.readFileSync(path.join(appDir, 'packages/backend/package.json'), 'utf8')).dependencies?.[name];
-  const templateVersion = range?.replace(/^[\^~]/, '');
-  if (!templateVersion || !/^\d+\.\d+\.\d+$/.test(templateVersion)) return undefined;
-  await run('yarn', ['--cwd', 'packages/backend', 'add', `${name}@${templateVersion}`], { cwd: appDir, env, logFile });
-  return `${name}@${templateVersion}`;
 }
 
 /** Runs a README command snippet with bash, failing on its first failing line. */
