@@ -2,7 +2,7 @@ import { OAuth2, OAuthRequestManager } from '@backstage/core-app-api';
 import type { PendingOAuthRequest } from '@backstage/frontend-plugin-api';
 import { mockApis } from '@backstage/frontend-test-utils';
 import { waitFor } from '@testing-library/react';
-import { guardIdTokens } from './tokenPolicies';
+import { guardIdTokens } from './idToken';
 import { SpectroCloudAuth } from './SpectroCloudAuth';
 import { idToken } from './__testUtils__/testApp';
 

@@ -1,5 +1,4 @@
-import { idTokenProblem, RENEW_MARGIN, SEND_MARGIN } from './idToken';
-import { guardIdTokens } from './tokenPolicies';
+import { guardIdTokens, idTokenProblem, RENEW_MARGIN, SEND_MARGIN } from './idToken';
 import { idToken, SPECTROCLOUD_TOKEN } from './__testUtils__/testApp';
 import { idTokenProblem as backendIdTokenProblem } from '../backend/src/idToken';
 

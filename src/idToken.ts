@@ -1,3 +1,8 @@
+import type { OpenIdConnectApi } from '@backstage/frontend-plugin-api';
+import type { TokenSource } from './config';
+import type { BackendModuleCheck } from './backendModuleCheck';
+import * as errors from './errors';
+
 /** How close to its `exp` an ID token may come: `seconds`, or a share of its life when that is shorter. */
 export type ExpiryMargin = { seconds: number; lifetimeShare: number };
 
@@ -55,4 +60,64 @@ export function idTokenProblem(token: string, margin: ExpiryMargin): IdTokenProb
   const lifetime = typeof iat === 'number' ? Math.max(0, exp - iat) : Infinity;
   const marginSeconds = Math.min(margin.seconds, lifetime * margin.lifetimeShare);
   return exp - Date.now() / 1000 < marginSeconds ? { expiresAt: new Date(exp * 1000) } : undefined;
+}
+
+// A usable ID token, or an error that names the cause and the fix, so that
+// no request goes to a cluster without a token as if it had one.
+function usableIdToken(token: unknown, source: TokenSource): string {
+  if (typeof token !== 'string' || !token.trim()) throw errors.idTokenMissing(source);
+  const problem = idTokenProblem(token, SEND_MARGIN);
+  if (problem && 'expiresAt' in problem) throw errors.sessionExpired(source, problem.expiresAt);
+  if (problem) throw errors.notAnIdToken(source, 'alg' in problem ? `a ${problem.alg} token` : `no ID token (${problem.malformed})`);
+  return token;
+}
+
+/**
+ * The SpectroCloud auth API as the proxy behind pod logs sees it: asks the
+ * user to sign in when they have no session, and gives a usable ID token or
+ * an error.
+ */
+export function guardIdTokens(auth: OpenIdConnectApi, source: TokenSource): OpenIdConnectApi {
+  return {
+    async getIdToken(options) {
+      let token: unknown;
+      try {
+        token = await auth.getIdToken(options);
+      } catch (error) {
+        throw errors.signInRequired(source, error);
+      }
+      return usableIdToken(token, source);
+    },
+  };
+}
+
+/**
+ * The SpectroCloud auth API as the Kubernetes tab's objects request sees it.
+ * That one request carries every cluster's credentials and repeats every 10
+ * seconds, so a user without a session is asked once, without waiting: asked
+ * on each request, they would get the sign-in dialog back every 10 seconds,
+ * and every cluster would wait for it. Where the backend module shows the
+ * other clusters, the request goes on without the token, or with an unusable
+ * one, which the backend module refuses for its own clusters, saying why;
+ * elsewhere it fails saying so. Asked again once the user has had a session.
+ */
+export function askOnce(auth: OpenIdConnectApi, source: TokenSource, backendModuleServes: BackendModuleCheck): OpenIdConnectApi {
+  let asked = false;
+  return {
+    async getIdToken() {
+      const token = await auth.getIdToken({ optional: true }).catch(() => '');
+      if (token) {
+        asked = false;
+        if (idTokenProblem(token, SEND_MARGIN) && (await backendModuleServes(source))) return token;
+        return usableIdToken(token, source);
+      }
+      if (!asked) {
+        asked = true;
+        // A rejected or closed sign-in is the user's answer, not an error.
+        auth.getIdToken().catch(() => {});
+      }
+      if (await backendModuleServes(source)) return '';
+      throw errors.signInOrAddBackendModule(source);
+    },
+  };
 }

@@ -4,64 +4,61 @@ import {
   discoveryApiRef, errorApiRef, fetchApiRef, gitlabAuthApiRef, googleAuthApiRef, identityApiRef, microsoftAuthApiRef,
   oauthRequestApiRef, oktaAuthApiRef, oneloginAuthApiRef, useApi, useApiHolder, type OpenIdConnectApi,
 } from '@backstage/frontend-plugin-api';
-import {
-  KubernetesAuthProviders, kubernetesAuthProvidersApiRef, type KubernetesAuthProvidersApi,
-} from '@backstage/plugin-kubernetes-react';
+import { KubernetesAuthProviders, kubernetesAuthProvidersApiRef, type KubernetesAuthProvidersApi } from '@backstage/plugin-kubernetes-react';
+import { backendModuleCheck } from './backendModuleCheck';
 import { readTokenSources, type TokenSource } from './config';
 import * as errors from './errors';
+import { askOnce, guardIdTokens } from './idToken';
 import { createSpectroCloudAuth, spectroCloudAuthApi } from './SpectroCloudAuth';
 import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
-import { askOnce, backendModuleCheck, guardIdTokens } from './tokenPolicies';
 import { forSignedInUser, noteSignInAtLoad } from './userSessions';
 
-const authProvidersDeps = {
+const deps = {
+  microsoftAuthApi: microsoftAuthApiRef,
+  googleAuthApi: googleAuthApiRef,
+  oktaAuthApi: oktaAuthApiRef,
+  oneloginAuthApi: oneloginAuthApiRef,
+  gitlabAuthApi: gitlabAuthApiRef,
+  spectroCloudAuthApi: spectroCloudAuthApiRef,
   configApi: configApiRef,
   discoveryApi: discoveryApiRef,
   fetchApi: fetchApiRef,
   identityApi: identityApiRef,
   oauthRequestApi: oauthRequestApiRef,
-  gitlabAuthApi: gitlabAuthApiRef,
-  googleAuthApi: googleAuthApiRef,
-  microsoftAuthApi: microsoftAuthApiRef,
-  oktaAuthApi: oktaAuthApiRef,
-  oneloginAuthApi: oneloginAuthApiRef,
-  spectroCloudAuthApi: spectroCloudAuthApiRef,
 };
 
-// Named, so that the start-up check can tell this module's providers API
-// extensions from any other by their factory.
-function buildAuthProviders(deps: { [K in keyof typeof authProvidersDeps]: (typeof authProvidersDeps)[K]['T'] }): KubernetesAuthProvidersApi {
+/** The Kubernetes plugin's own auth providers, with an OIDC provider per SpectroCloud token source beside them. */
+function createAuthProviders({
+  microsoftAuthApi, googleAuthApi, oktaAuthApi, oneloginAuthApi, gitlabAuthApi, spectroCloudAuthApi,
+  configApi, discoveryApi, fetchApi, identityApi, oauthRequestApi,
+}: { [K in keyof typeof deps]: (typeof deps)[K]['T'] }): KubernetesAuthProvidersApi {
   // auth.spectrocloud for the default token source; a client of its own for
   // each environment, so that their sessions never touch one another. Each
   // serves only the Backstage user whose session it is.
-  const sources = readTokenSources(deps.configApi).map(source => {
+  const spectroCloud = readTokenSources(configApi).map(source => {
     const auth = source.authProvider
-      ? createSpectroCloudAuth(
-          { configApi: deps.configApi, discoveryApi: deps.discoveryApi, oauthRequestApi: deps.oauthRequestApi },
-          { id: source.authProvider, title: source.title },
-        )
-      : deps.spectroCloudAuthApi;
-    return { source, auth: forSignedInUser(auth, source, deps.identityApi) };
+      ? createSpectroCloudAuth({ configApi, discoveryApi, oauthRequestApi }, { id: source.authProvider, title: source.title })
+      : spectroCloudAuthApi;
+    return { source, auth: forSignedInUser(auth, source, identityApi) };
   });
-  // The Kubernetes plugin's own providers, and SpectroCloud's.
-  const providers = (spectroCloud: (auth: OpenIdConnectApi, source: TokenSource) => OpenIdConnectApi) =>
+  const withSpectroCloud = (policy: (auth: OpenIdConnectApi, source: TokenSource) => OpenIdConnectApi) =>
     new KubernetesAuthProviders({
-      microsoftAuthApi: deps.microsoftAuthApi,
-      googleAuthApi: deps.googleAuthApi,
+      microsoftAuthApi,
+      googleAuthApi,
       oidcProviders: {
-        gitlab: deps.gitlabAuthApi,
-        google: deps.googleAuthApi,
-        microsoft: deps.microsoftAuthApi,
-        okta: deps.oktaAuthApi,
-        onelogin: deps.oneloginAuthApi,
-        ...Object.fromEntries(sources.map(({ source, auth }) => [source.name, spectroCloud(auth, source)])),
+        gitlab: gitlabAuthApi,
+        google: googleAuthApi,
+        microsoft: microsoftAuthApi,
+        okta: oktaAuthApi,
+        onelogin: oneloginAuthApi,
+        ...Object.fromEntries(spectroCloud.map(({ source, auth }) => [source.name, policy(auth, source)])),
       },
     });
-  // The objects request decorates its body; pod logs and other proxy actions
-  // ask for credentials, and never run without the token.
-  const backendModuleServes = backendModuleCheck(deps.discoveryApi, deps.fetchApi);
-  const forObjects = providers((auth, source) => askOnce(auth, source, backendModuleServes));
-  const forProxy = providers(guardIdTokens);
+  // The tab's objects request decorates its body; pod logs and other proxy
+  // actions ask for credentials, and never run without the token.
+  const backendModuleServes = backendModuleCheck(discoveryApi, fetchApi);
+  const forObjects = withSpectroCloud((auth, source) => askOnce(auth, source, backendModuleServes));
+  const forProxy = withSpectroCloud(guardIdTokens);
   return {
     decorateRequestBodyForAuth: (authProvider, body) => forObjects.decorateRequestBodyForAuth(authProvider, body),
     getCredentials: authProvider => forProxy.getCredentials(authProvider),
@@ -71,41 +68,35 @@ function buildAuthProviders(deps: { [K in keyof typeof authProvidersDeps]: (type
 const authProvidersApi = (name: string) =>
   ApiBlueprint.make({
     name,
-    params: defineParams =>
-      defineParams({ api: kubernetesAuthProvidersApiRef, deps: authProvidersDeps, factory: buildAuthProviders }),
+    params: defineParams => defineParams({ api: kubernetesAuthProvidersApiRef, deps, factory: createAuthProviders }),
   });
 
 // A module extension with the id of one of its plugin's extensions replaces
-// it wherever app-config names either. The second id serves apps whose
-// app-config disables the first, which disables the replacement too.
-const replacedAuthProvidersApi = authProvidersApi('auth-providers');
-const ownAuthProvidersApi = authProvidersApi('spectrocloud-auth-providers');
+// it wherever app-config names either: this one takes the Kubernetes
+// plugin's place. Apps whose app-config disables that id (which disables the
+// replacement too) get the providers from the second.
+const pluginAuthProvidersOverride = authProvidersApi('auth-providers');
+const spectroCloudAuthProviders = authProvidersApi('spectrocloud-auth-providers');
 
-// API factories cannot declare optional dependencies, and an app keeps one of
-// several providers of an API without a word, so these problems would only
-// show later, in the Kubernetes tab. Checked once at app start instead.
+// What the Kubernetes tab cannot say itself, checked once at app start: that
+// auth.spectrocloud is missing (the tab names only the API ref), or that
+// another extension provides the providers API (an app keeps one of several
+// without a word, and the tab then sends no SpectroCloud token).
 function StartupCheck() {
   // Rendered before the sign-in page, so before anyone can sign in here.
   useState(noteSignInAtLoad);
   const apis = useApiHolder();
   const errorApi = useApi(errorApiRef);
   const appTreeApi = useApi(appTreeApiRef);
-  const configApi = useApi(configApiRef);
   useEffect(() => {
     if (!apis.get(spectroCloudAuthApiRef)) errorApi.post(errors.missingSpectroCloudAuthApi());
-    try {
-      readTokenSources(configApi);
-    } catch (error) {
-      errorApi.post(error as Error);
-    }
-    // The enabled extensions that provide the Kubernetes auth providers API.
     const providers = [...appTreeApi.getTree().tree.nodes.values()]
       .map(node => ({ id: node.spec.id, factory: node.instance?.getData(ApiBlueprint.dataRefs.factory) }))
       .filter(({ factory }) => factory?.api.id === kubernetesAuthProvidersApiRef.id);
-    const others = providers.filter(({ factory }) => factory?.factory !== buildAuthProviders).map(({ id }) => id);
+    const others = providers.filter(({ factory }) => factory?.factory !== createAuthProviders).map(({ id }) => id);
     if (providers.length === 0) errorApi.post(errors.missingKubernetesAuthProviders());
     if (others.length) errorApi.post(errors.kubernetesAuthProvidersOverridden(others));
-  }, [apis, errorApi, appTreeApi, configApi]);
+  }, [apis, errorApi, appTreeApi]);
   return null;
 }
 
@@ -122,5 +113,5 @@ const startupCheck = AppRootElementBlueprint.make({
  */
 export const kubernetesModuleSpectroCloudAuth = createFrontendModule({
   pluginId: 'kubernetes',
-  extensions: [replacedAuthProvidersApi, ownAuthProvidersApi, spectroCloudAuthApi, startupCheck],
+  extensions: [pluginAuthProvidersOverride, spectroCloudAuthProviders, spectroCloudAuthApi, startupCheck],
 });
