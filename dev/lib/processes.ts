@@ -16,6 +16,18 @@ export async function stopAllProcesses(): Promise<void> {
   await Promise.all([...running].map(stopProcess));
 }
 stopOnInterrupt(stopAllProcesses);
+// Ending before they were stopped (a second Ctrl-C, a failure): SIGKILL at once.
+process.on('exit', () => {
+  for (const child of running) killGroup(child, 'SIGKILL');
+});
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // the group is gone already
+  }
+}
 
 export interface SpawnOptions {
   cwd: string;
@@ -51,26 +63,22 @@ export async function run(command: string, args: string[], options: SpawnOptions
   }
 }
 
-/** SIGTERM to the child's group, SIGKILL after 5 s or once its leader is gone. */
+/**
+ * SIGTERM to the child's group, SIGKILL after 2 s (process managers send
+ * theirs a few seconds after SIGTERM) or once its leader is gone.
+ */
 export function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise(resolve => {
-    const kill = (signal: NodeJS.Signals) => {
-      try {
-        process.kill(-child.pid!, signal);
-      } catch {
-        // the group is gone already
-      }
-    };
     // Dev servers spawn workers that may outlive a polite request.
-    const timer = setTimeout(() => kill('SIGKILL'), 5000);
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 2000);
     child.once('exit', () => {
       clearTimeout(timer);
       // Whatever the group's leader left behind goes too.
-      kill('SIGKILL');
+      killGroup(child, 'SIGKILL');
       resolve();
     });
-    kill('SIGTERM');
+    killGroup(child, 'SIGTERM');
   });
 }
 

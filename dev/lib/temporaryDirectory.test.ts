@@ -14,11 +14,14 @@ const moduleUrl = new URL('./temporaryDirectory.ts', import.meta.url).href;
  * the directory and then waits (or exits, with `exitAtOnce`). Sends it
  * `signal` once it has printed, and reports how it ended.
  */
-async function runChild({ signal, exitAtOnce = false, env = {} }: { signal?: NodeJS.Signals; exitAtOnce?: boolean; env?: Record<string, string> }) {
+async function runChild({ signal, twice = false, exitAtOnce = false, env = {} }: { signal?: NodeJS.Signals; twice?: boolean; exitAtOnce?: boolean; env?: Record<string, string> }) {
   const program = `
     import { createTemporaryDirectory, stopOnInterrupt } from ${JSON.stringify(moduleUrl)};
     const dir = createTemporaryDirectory('cleanup-test');
-    stopOnInterrupt(async () => console.log('stopped'));
+    stopOnInterrupt(async () => {
+      await new Promise(resolve => setTimeout(resolve, ${JSON.stringify(1500)}));
+      console.log('stopped');
+    });
     console.log(dir);
     ${exitAtOnce ? '' : 'setInterval(() => {}, 1000);'}
   `;
@@ -43,6 +46,7 @@ async function runChild({ signal, exitAtOnce = false, env = {} }: { signal?: Nod
   if (signal) {
     assert.ok(fs.existsSync(dir), 'the directory exists while the process runs');
     child.kill(signal);
+    if (twice) setTimeout(() => child.kill(signal), 1000);
   }
   const [code, endedBy] = await exited;
   return { dir, code, endedBy, stdout, stderr };
@@ -57,6 +61,13 @@ describe('temporary directories', () => {
       assert.equal(fs.existsSync(dir), false);
     });
   }
+
+  it('are removed at once when a second Ctrl-C comes while it stops', async () => {
+    const { dir, code, stdout } = await runChild({ signal: 'SIGINT', twice: true });
+    assert.equal(code, 130);
+    assert.doesNotMatch(stdout, /stopped/);
+    assert.equal(fs.existsSync(dir), false);
+  });
 
   it('are removed when the process exits by itself', async () => {
     const { dir, code } = await runChild({ exitAtOnce: true });

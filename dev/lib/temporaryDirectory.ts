@@ -56,22 +56,34 @@ function removeAll() {
   for (const dir of [...directories]) removeTemporaryDirectory(dir);
 }
 
+// A terminal sends Ctrl-C to every process of its foreground group, and npm
+// passes it on to its script as well: signals this close together are one press.
+const ONE_PRESS_MS = 500;
+
 function installHandlers() {
   if (handlersInstalled) return;
   handlersInstalled = true;
+  // Also what a second Ctrl-C ends with: process.exit runs the 'exit'
+  // listeners, which kill what still runs (processes.ts) and remove the directories.
   process.on('exit', removeAll);
+  let firstSignalAt: number | undefined;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    const onSignal = async () => {
+    // process.on, not once: a second signal must not end this process with
+    // its children still running, in process groups of their own.
+    process.on(signal, async () => {
+      if (firstSignalAt !== undefined) {
+        if (Date.now() - firstSignalAt > ONE_PRESS_MS) process.exit(signal === 'SIGINT' ? 130 : 143);
+        return;
+      }
+      firstSignalAt = Date.now();
       for (const stop of [...stops].reverse()) {
         await stop().catch(() => {});
       }
       removeAll();
-      // Die of the same signal, as if nothing had been handled, so shells and
-      // npm see an interrupted command; a second Ctrl-C meanwhile ends at once.
+      // Die of the signal, as if nothing had been handled, so shells and npm
+      // see an interrupted command.
+      process.removeAllListeners(signal);
       process.kill(process.pid, signal);
-      // Another listener for the signal keeps the process alive: end it anyway.
-      setTimeout(() => process.exit(signal === 'SIGINT' ? 130 : 143), 500);
-    };
-    process.once(signal, onSignal);
+    });
   }
 }

@@ -1,14 +1,11 @@
-// Local stand-in for SpectroCloud Palette's per-tenant OIDC issuer.
-//
-// Built on `oidc-provider` (a certified OpenID Provider) rather than hand-rolled
-// token minting, so discovery, JWKS, code exchange, client authentication and
-// refresh behave like a real issuer. Only the sign-in UI is ours: a one-click
-// picker of demo users, so a script or a person can drive it.
-//
-// Everything binds to 127.0.0.1; signing and cookie keys are generated at start
-// and live only in memory.
+// Local stand-in for SpectroCloud Palette's per-tenant OIDC issuer, built on
+// `oidc-provider` (a certified OpenID Provider), so discovery, JWKS, code
+// exchange, client authentication and refresh behave like a real issuer. Only
+// the sign-in UI is ours: a one-click picker of demo users, for scripts and
+// people. It binds to 127.0.0.1; its keys are made at start, in memory only.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { text } from 'node:stream/consumers';
 
 import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
@@ -23,10 +20,9 @@ export interface IssuerClient {
 }
 
 /**
- * A flaw the token endpoint puts into the next ID token it hands out, so
- * tests can show how a relying party treats it. Each is signed with the
- * issuer's key, except `forged-signature`, which is signed with another key
- * under the issuer's key id.
+ * A flaw the token endpoint puts into the next ID token, for the study of
+ * backend auth modules (studyBackendAuth.ts). Re-signed with the issuer's key,
+ * except `forged-signature`: another key under the issuer's key id.
  */
 export type IdTokenFlaw = 'forged-signature' | 'wrong-audience' | 'wrong-issuer' | 'expired' | 'wrong-nonce';
 
@@ -38,13 +34,10 @@ export interface StartedIssuer {
   jwksUri: string;
   /** Palette's discovery URL: `<issuer>/.well-known/openid-configuration`. */
   metadataUrl: string;
-  port: number;
   /** The next ID token from the token endpoint carries `flaw`; the ones after are sound. */
   flawNextIdToken: (flaw: IdTokenFlaw) => void;
-  /** Makes every refresh token issued so far for `userId` unusable, as a sign-out at Palette would. */
-  revokeRefreshTokens: (userId: string) => Promise<number>;
-  /** While false, every request is answered 503, as by an issuer that is down. */
-  setAvailable: (available: boolean) => void;
+  /** Makes `refreshToken` unusable, as a sign-out at Palette would; false if it knows no such token. */
+  revokeRefreshToken: (refreshToken: string) => Promise<boolean>;
   /** Lifetime of the ID and access tokens issued from now on. */
   setTokenLifetime: (seconds: number) => void;
   /** Switches the `paletteRefreshToken` behaviour. */
@@ -71,19 +64,13 @@ export interface PaletteVariant {
 }
 
 export interface IssuerOptions {
-  /** 0 (the default) picks a free port. */
-  port?: number;
   clients: IssuerClient[];
   users: DemoUser[];
   /** Lifetime of ID tokens; default one hour. */
   idTokenTtlSeconds?: number;
   /** Lifetime of access tokens (the token response's `expires_in`); default that of ID tokens. */
   accessTokenTtlSeconds?: number;
-  /**
-   * Answer like Palette: the token response's `refresh_token` is an
-   * HS256-signed JWT (Palette's own session token), whatever the scopes.
-   * answerLikePalette() switches it later.
-   */
+  /** Answer like Palette: `refresh_token` is its HS256 session token, whatever the scopes; answerLikePalette() switches it. */
   paletteRefreshToken?: boolean;
   variant?: PaletteVariant;
   log?: (line: string) => void;
@@ -93,9 +80,9 @@ const PAGE_TITLE = 'SpectroCloud (local stand-in) sign-in';
 // Palette serves each tenant's issuer below this path, so the provider is
 // mounted there instead of at the root.
 const TENANT_PATH = '/v1/oidc/tenant/demo';
+const DAY = 24 * 60 * 60;
 
 export async function startIssuer({
-  port = 0,
   clients,
   users,
   idTokenTtlSeconds = 3600,
@@ -104,26 +91,19 @@ export async function startIssuer({
   variant: initialVariant = {},
   log = console.log,
 }: IssuerOptions): Promise<StartedIssuer> {
-  const signingJwk = await createSigningJwk();
-  const lifetimes = { idToken: idTokenTtlSeconds, accessToken: accessTokenTtlSeconds };
-  let variant = initialVariant;
-  const configuration = await providerConfiguration({ clients, users, lifetimes, signingJwk, variant: () => variant });
-  // The issuer URL holds the port, known only once listening (port 0). The
-  // provider and the request handler follow in the same tick, so no request
-  // can come in before them.
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const signingJwk: JWK = { ...(await exportJWK(privateKey)), kid: `standin-${randomUUID()}`, alg: 'RS256', use: 'sig' };
+  const live: Live = { variant: initialVariant, idToken: idTokenTtlSeconds, accessToken: accessTokenTtlSeconds };
+  // The issuer URL holds the port, known only once listening. The provider and
+  // the request handler follow in the same tick, so no request can come in
+  // before them.
   const server = http.createServer();
-  const actualPort = await listen(server, port);
-  const issuer = `http://${HOST}:${actualPort}${TENANT_PATH}`;
+  const issuer = `http://${HOST}:${await listen(server, 0)}${TENANT_PATH}`;
 
-  const provider = new Provider(issuer, configuration);
-  const refreshTokensByUser = new Map<string, Set<string>>();
-  logIssuedTokens(provider, log, (userId, refreshToken) => {
-    const tokens = refreshTokensByUser.get(userId) ?? new Set<string>();
-    refreshTokensByUser.set(userId, tokens.add(refreshToken));
-  });
+  const provider = new Provider(issuer, providerConfiguration(clients, users, signingJwk, live));
+  logIssuedTokens(provider, log);
   let nextIdTokenFlaw: IdTokenFlaw | undefined;
   let answeringLikePalette = paletteRefreshToken;
-  let available = true;
   const sessionTokenSecret = randomBytes(32);
   provider.use(async (ctx, next) => {
     await next();
@@ -135,7 +115,7 @@ export async function startIssuer({
       nextIdTokenFlaw = undefined;
     }
     if (answeringLikePalette && typeof body.id_token === 'string') {
-      body.refresh_token = await paletteSessionToken(body.id_token, sessionTokenSecret, lifetimes.idToken);
+      body.refresh_token = await paletteSessionToken(body.id_token, sessionTokenSecret, live.idToken);
       log('issuer: answered like Palette, with an HS256 session token as refresh_token');
     }
   });
@@ -146,11 +126,7 @@ export async function startIssuer({
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const path = pathOnly(req.url);
     requests.push(`${req.method} ${path}`);
-    if (!available) {
-      sendText(res, 503, 'issuer unavailable');
-      return;
-    }
-    if (path === `${TENANT_PATH}/auth` && variant.refreshTokens !== false) requestConsentForOfflineAccess(req);
+    if (path === `${TENANT_PATH}/auth` && live.variant.refreshTokens !== false) requestConsentForOfflineAccess(req);
     if (path.startsWith(`${TENANT_PATH}/interaction/`)) {
       await handleInteraction(req, res, { provider, users, log });
       return;
@@ -164,13 +140,13 @@ export async function startIssuer({
       providerCallback(req, res);
       return;
     }
-    sendText(res, 404, 'not found');
+    send(res, 404, 'text/plain; charset=utf-8', 'not found');
   }
 
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(req, res).catch((error: Error) => {
       log(`issuer: internal error on ${req.method} ${pathOnly(req.url)}: ${error.message}`);
-      if (!res.headersSent) sendText(res, 500, 'internal error');
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error');
       else res.end();
     });
   });
@@ -181,42 +157,18 @@ export async function startIssuer({
     tokenUrl: `${issuer}/token`,
     jwksUri: `${issuer}/jwks`,
     metadataUrl: `${issuer}/.well-known/openid-configuration`,
-    port: actualPort,
-    flawNextIdToken: flaw => {
-      nextIdTokenFlaw = flaw;
+    flawNextIdToken: flaw => { nextIdTokenFlaw = flaw; },
+    revokeRefreshToken: async value => {
+      const refreshToken = await provider.RefreshToken.find(value);
+      await refreshToken?.destroy();
+      return refreshToken !== undefined;
     },
-    revokeRefreshTokens: async userId => {
-      let revoked = 0;
-      for (const value of refreshTokensByUser.get(userId) ?? []) {
-        const refreshToken = await provider.RefreshToken.find(value);
-        if (refreshToken) {
-          await refreshToken.destroy();
-          revoked += 1;
-        }
-      }
-      refreshTokensByUser.delete(userId);
-      return revoked;
-    },
-    setAvailable: value => {
-      available = value;
-    },
-    setTokenLifetime: seconds => {
-      Object.assign(lifetimes, { idToken: seconds, accessToken: seconds });
-    },
-    answerLikePalette: on => {
-      answeringLikePalette = on;
-    },
-    setVariant: value => {
-      variant = value;
-    },
+    setTokenLifetime: seconds => { Object.assign(live, { idToken: seconds, accessToken: seconds }); },
+    answerLikePalette: on => { answeringLikePalette = on; },
+    setVariant: variant => { live.variant = variant; },
     requests,
     close: () => closeServer(server),
   };
-}
-
-async function createSigningJwk(): Promise<JWK> {
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  return { ...(await exportJWK(privateKey)), kid: `standin-${randomUUID()}`, alg: 'RS256', use: 'sig' };
 }
 
 /**
@@ -242,8 +194,7 @@ async function withFlaw(idToken: string, flaw: IdTokenFlaw, signingJwk: JWK): Pr
   if (flaw === 'wrong-issuer') claims.iss = `${claims.iss}-elsewhere`;
   if (flaw === 'wrong-nonce') claims.nonce = randomUUID();
   if (flaw === 'expired') Object.assign(claims, { iat: now - 1200, exp: now - 600 });
-  const key =
-    flaw === 'forged-signature' ? (await generateKeyPair('RS256')).privateKey : await importJWK(signingJwk, 'RS256');
+  const key = flaw === 'forged-signature' ? (await generateKeyPair('RS256')).privateKey : await importJWK(signingJwk, 'RS256');
   return new SignJWT(claims).setProtectedHeader({ ...decodeProtectedHeader(idToken), alg: 'RS256' }).sign(key);
 }
 
@@ -260,20 +211,15 @@ async function paletteSessionToken(idToken: string, secret: Uint8Array, ttlSecon
     .sign(secret);
 }
 
+/** What setVariant() and setTokenLifetime() change; read at every issue, so they apply to the next token. */
+interface Live {
+  variant: PaletteVariant;
+  idToken: number;
+  accessToken: number;
+}
+
 /** Everything oidc-provider needs, with keys created fresh for this process. */
-async function providerConfiguration({
-  clients,
-  users,
-  lifetimes,
-  signingJwk,
-  variant,
-}: Required<Pick<IssuerOptions, 'clients' | 'users'>> & {
-  /** Read at every issue, so setVariant() applies to the next token. */
-  variant: () => PaletteVariant;
-  /** Read at every issue, so setTokenLifetime() applies to the next token. */
-  lifetimes: { idToken: number; accessToken: number };
-  signingJwk: JWK;
-}): Promise<Configuration> {
+function providerConfiguration(clients: IssuerClient[], users: DemoUser[], signingJwk: JWK, live: Live): Configuration {
   const usersById = new Map(users.map(user => [user.id, user]));
 
   return {
@@ -290,7 +236,7 @@ async function providerConfiguration({
 
     findAccount: (_ctx, sub) => {
       const user = usersById.get(sub);
-      return user && { accountId: user.id, claims: () => userClaims(user, variant()) };
+      return user && { accountId: user.id, claims: () => userClaims(user, live.variant) };
     },
 
     // Scope → claims. `openid profile email` therefore yields email and groups.
@@ -304,43 +250,34 @@ async function providerConfiguration({
     // moves them to userinfo when an access token is issued). Kubernetes and
     // the SpectroCloud auth module read them from the ID token.
     conformIdTokenClaims: false,
-
     // Refresh tokens go to clients that ask for offline_access (oidc-provider's
-    // default; see requestConsentForOfflineAccess).
-
-    // The published SpectroCloud module sends no PKCE parameters; Backstage's
+    // default; see requestConsentForOfflineAccess). The published SpectroCloud module sends no PKCE parameters; Backstage's
     // OIDC authenticator sends S256 ones, which are then checked.
     pkce: { required: () => false },
     // Palette-like: authorization-code flow only.
     responseTypes: ['code'],
 
-    features: {
-      devInteractions: { enabled: false },
-    },
+    features: { devInteractions: { enabled: false } },
     interactions: {
       url: (_ctx, interaction) => `${TENANT_PATH}/interaction/${interaction.uid}`,
       policy: interactionPolicyAlwaysPicking(),
     },
 
     ttl: {
-      AccessToken: () => lifetimes.accessToken,
-      IdToken: () => lifetimes.idToken,
+      AccessToken: () => live.accessToken,
+      IdToken: () => live.idToken,
       AuthorizationCode: 60,
-      RefreshToken: 24 * 60 * 60,
       Interaction: 10 * 60,
-      Session: 24 * 60 * 60,
-      Grant: 24 * 60 * 60,
+      RefreshToken: DAY,
+      Session: DAY,
+      Grant: DAY,
     },
 
     // The default error page pulls a web font from the internet; keep it local.
     renderError: async (ctx, out) => {
       ctx.type = 'html';
-      ctx.body = page(
-        'Sign-in error',
-        `<h1>Sign-in error</h1>${Object.entries(out)
-          .map(([key, value]) => `<p><strong>${escapeHtml(key)}</strong>: ${escapeHtml(value)}</p>`)
-          .join('')}`,
-      );
+      const lines = Object.entries(out).map(([key, value]) => `<p><strong>${escapeHtml(key)}</strong>: ${escapeHtml(value)}</p>`);
+      ctx.body = page('Sign-in error', `<h1>Sign-in error</h1>${lines.join('')}`);
     },
   };
 }
@@ -368,11 +305,9 @@ function userClaims(user: DemoUser, variant: PaletteVariant) {
 function interactionPolicyAlwaysPicking() {
   const policy = interactionPolicy.base();
   policy.get('login')!.checks.add(
-    new interactionPolicy.Check('standin_pick_user', 'a demo user must be picked', 'login_required', (ctx: KoaContextWithOIDC) => {
-      const { oidc } = ctx;
-      if (oidc.result?.login || oidc.prompts.has('none')) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-      return interactionPolicy.Check.REQUEST_PROMPT;
-    }),
+    new interactionPolicy.Check('standin_pick_user', 'a demo user must be picked', 'login_required', ({ oidc }: KoaContextWithOIDC) =>
+      oidc.result?.login || oidc.prompts.has('none') ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT,
+    ),
   );
   return policy;
 }
@@ -388,16 +323,10 @@ async function handleInteraction(
 ) {
   const uid = decodeURIComponent(pathOnly(req.url).slice(`${TENANT_PATH}/interaction/`.length));
   const action = `${TENANT_PATH}/interaction/${uid}`;
-  let details;
-  try {
-    details = await provider.interactionDetails(req, res);
-  } catch (error) {
-    // Missing/expired interaction cookie: the browser has to start over.
-    sendHtml(res, 400, page(PAGE_TITLE, `<h1>Sign-in session not found</h1><p>${escapeHtml((error as Error).message)}. Start the sign-in again from Backstage.</p>`));
-    return;
-  }
-  if (details.uid !== uid) {
-    sendHtml(res, 400, page(PAGE_TITLE, '<h1>Sign-in session mismatch</h1><p>Start the sign-in again.</p>'));
+  // Without its interaction cookie (missing, expired, another sign-in's) the browser has to start over.
+  const details = await provider.interactionDetails(req, res).catch(() => undefined);
+  if (details?.uid !== uid) {
+    sendHtml(res, 400, page(PAGE_TITLE, '<h1>Sign-in session not found</h1><p>Start the sign-in again from Backstage.</p>'));
     return;
   }
 
@@ -408,19 +337,15 @@ async function handleInteraction(
     return;
   }
   if (req.method !== 'POST') {
-    sendText(res, 405, 'method not allowed');
+    send(res, 405, 'text/plain; charset=utf-8', 'method not allowed');
     return;
   }
 
-  const form = await readForm(req);
+  const form = new URLSearchParams(await text(req));
   if (form.has('cancel')) {
     log(`issuer: sign-in cancelled for client ${clientId}`);
-    await provider.interactionFinished(
-      req,
-      res,
-      { error: 'access_denied', error_description: 'End-User cancelled the sign-in' },
-      { mergeWithLastSubmission: false },
-    );
+    const result = { error: 'access_denied', error_description: 'End-User cancelled the sign-in' };
+    await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
     return;
   }
 
@@ -476,12 +401,10 @@ function page(title: string, body: string) {
  * One log line per token handed out at the token endpoint. Only a short hash
  * identifies the token, never its text.
  */
-function logIssuedTokens(provider: Provider, log: (line: string) => void, onRefreshToken: (userId: string, refreshToken: string) => void) {
+function logIssuedTokens(provider: Provider, log: (line: string) => void) {
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     const body = (ctx.body ?? {}) as Record<string, unknown>;
-    const accountId = ctx.oidc.entities.Account?.accountId;
-    if (accountId && typeof body.refresh_token === 'string') onRefreshToken(accountId, body.refresh_token);
-    const who = subjectOf(body.id_token) ?? accountId ?? 'unknown subject';
+    const who = subjectOf(body.id_token) ?? ctx.oidc.entities.Account?.accountId ?? 'unknown subject';
     const via = ctx.oidc.params?.grant_type;
     const client = ctx.oidc.client?.clientId;
     for (const kind of ['id_token', 'access_token', 'refresh_token']) {
@@ -498,33 +421,15 @@ function logIssuedTokens(provider: Provider, log: (line: string) => void, onRefr
   provider.on('server_error', (_ctx, error) => log(`issuer: server error: ${error.message}`));
 }
 
-function subjectOf(jwt: unknown): string | undefined {
-  if (typeof jwt !== 'string') return undefined;
-  try {
-    const payload = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
-    return payload.email ?? payload.sub;
-  } catch {
-    return undefined;
-  }
+function subjectOf(jwt: unknown): unknown {
+  return typeof jwt === 'string' ? (decodeJwt(jwt).email ?? decodeJwt(jwt).sub) : undefined;
 }
 
 function shortHash(text: string) {
   return createHash('sha256').update(text).digest('hex').slice(0, 8);
 }
 
-async function readForm(req: http.IncomingMessage, limit = 16 * 1024) {
-  let body = '';
-  for await (const chunk of req) {
-    body += chunk;
-    if (body.length > limit) throw new Error('form body too large');
-  }
-  return new URLSearchParams(body);
-}
-
-function pathOnly(url = '/') {
-  const i = url.indexOf('?');
-  return i === -1 ? url : url.slice(0, i);
-}
+const pathOnly = (url = '/') => url.split('?')[0];
 
 function escapeHtml(value: unknown) {
   const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -532,11 +437,10 @@ function escapeHtml(value: unknown) {
 }
 
 function sendHtml(res: http.ServerResponse, status: number, html: string) {
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(html);
+  send(res, status, 'text/html; charset=utf-8', html);
 }
 
-function sendText(res: http.ServerResponse, status: number, text: string) {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
-  res.end(text);
+function send(res: http.ServerResponse, status: number, type: string, body: string) {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
 }

@@ -1,66 +1,102 @@
 // npm start as a user runs it: it prints where to go, serves the app and the
-// backend, and Ctrl-C stops everything and removes its temporary directory.
+// backend, and stops everything, removing its temporary directory, whether a
+// terminal sends Ctrl-C (to the whole process group, twice when the user is
+// impatient) or a process manager sends SIGTERM and SIGKILL a few seconds later.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { COMPONENT, DEMO_USERS } from '../lib/demo.ts';
 
-// Ports of their own, so this can run beside the other browser tests.
-const APP_PORT = 3100;
-const BACKEND_PORT = 7107;
-const startScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'start.ts');
+const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const APP_PORT = 3500;
+const BACKEND_PORT = 7500;
+const appUrl = `http://127.0.0.1:${APP_PORT}`;
+const backendUrl = `http://127.0.0.1:${BACKEND_PORT}`;
 
-describe('npm start', { timeout: 420_000 }, () => {
-  it('prints the URLs, serves the app, and leaves nothing behind on Ctrl-C', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', startScript], {
-      env: { ...process.env, APP_PORT: String(APP_PORT), BACKEND_PORT: String(BACKEND_PORT), KEEP_TEMP: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', chunk => {
+/** Starts `npm start` as the leader of a process group, as a terminal's foreground job is. */
+async function npmStart() {
+  const child = spawn('npm', ['start'], {
+    cwd: rootDir,
+    env: { ...process.env, APP_PORT: String(APP_PORT), BACKEND_PORT: String(BACKEND_PORT), KEEP_TEMP: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  const exited = once(child, 'exit');
+  const ready = new Promise<void>(resolve => {
+    const read = (chunk: Buffer) => {
       output += chunk;
-    });
-    child.stderr.on('data', chunk => {
-      output += chunk;
-    });
-    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+      if (output.includes('Press Ctrl-C to stop.')) resolve();
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+  });
+  await Promise.race([ready, exited.then(() => assert.fail(`npm start ended before it was ready:\n${output}`))]);
+  const workDir = /^Logs: +(\S+)/m.exec(output)?.[1];
+  assert.ok(workDir && fs.existsSync(workDir), output);
+  const toGroup = (signal: NodeJS.Signals) => process.kill(-child.pid!, signal);
+  return { output: () => output, workDir, toGroup, exited };
+}
+
+/** The processes whose command line names `dir`: what npm start started there. */
+function processesIn(dir: string): string[] {
+  return fs.readdirSync('/proc').filter(pid => {
     try {
-      const ready = new Promise<void>(resolve => {
-        child.stdout.on('data', () => {
-          if (output.includes('Press Ctrl-C to stop.')) resolve();
-        });
-      });
-      await Promise.race([ready, exited.then(() => assert.fail(`npm start ended before it was ready:\n${output}`))]);
+      return /^\d+$/.test(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
+    } catch {
+      return false;
+    }
+  });
+}
 
-      const appUrl = `http://127.0.0.1:${APP_PORT}`;
-      assert.ok(output.includes(`Open ${appUrl}/catalog/default/component/${COMPONENT}/kubernetes`), output);
-      for (const user of DEMO_USERS) assert.ok(output.includes(user.email), output);
-      const workDir = /^Logs: +(\S+)/m.exec(output)?.[1];
-      assert.ok(workDir && fs.existsSync(workDir), output);
-      assert.ok(/^Audit log: +\S+/m.test(output), output);
+async function assertNothingLeft(workDir: string, output: string) {
+  // Within a few seconds of the last signal.
+  for (let i = 0; i < 20 && (fs.existsSync(workDir) || processesIn(workDir).length); i++) await sleep(250);
+  assert.deepEqual(processesIn(workDir), [], `processes left running:\n${output}`);
+  assert.equal(fs.existsSync(workDir), false, `${workDir} is left behind`);
+  await assert.rejects(fetch(appUrl), 'the app is stopped');
+  await assert.rejects(fetch(backendUrl), 'the backend is stopped');
+}
 
+describe('npm start', { timeout: 600_000 }, () => {
+  it('prints the URLs, serves the app, and Ctrl-C pressed twice stops everything', async () => {
+    const { output, workDir, toGroup, exited } = await npmStart();
+    try {
+      assert.ok(output().includes(`Open ${appUrl}/catalog/default/component/${COMPONENT}/kubernetes`), output());
+      for (const user of DEMO_USERS) assert.ok(output().includes(user.email), output());
+      assert.match(output(), /^Audit log: +\S+/m);
       const app = await fetch(appUrl);
       assert.equal(app.status, 200);
       assert.match(await app.text(), /<html/i);
-      assert.equal((await fetch(`http://127.0.0.1:${BACKEND_PORT}/.backstage/health/v1/readiness`)).status, 200);
+      assert.equal((await fetch(`${backendUrl}/.backstage/health/v1/readiness`)).status, 200);
+      assert.ok(processesIn(workDir).length > 0, 'the backend and the app run from the temporary directory');
 
-      child.kill('SIGINT');
-      const [, signal] = await exited;
-      assert.equal(signal, 'SIGINT');
-      assert.ok(output.includes('Stopping the development environment...'));
-      assert.equal(fs.existsSync(workDir), false, `${workDir} is left behind`);
-      await assert.rejects(fetch(appUrl), 'the app is stopped');
-      await assert.rejects(fetch(`http://127.0.0.1:${BACKEND_PORT}`), 'the backend is stopped');
+      toGroup('SIGINT');
+      await sleep(1000);
+      toGroup('SIGINT');
+      await exited;
+      assert.ok(output().includes('Stopping the development environment...'));
+      await assertNothingLeft(workDir, output());
     } finally {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
+      if (fs.existsSync(workDir)) toGroup('SIGKILL');
     }
+  });
+
+  it('stops everything on SIGTERM before the SIGKILL that follows 3 s later', async () => {
+    const { output, workDir, toGroup } = await npmStart();
+    toGroup('SIGTERM');
+    await sleep(3000);
+    try {
+      toGroup('SIGKILL');
+    } catch {
+      // everything ended already
+    }
+    await assertNothingLeft(workDir, output());
   });
 });

@@ -36,9 +36,8 @@ export function tokenFingerprint(token: string): string {
 }
 
 /** What the audit log may say about a token: its fingerprint, unverified header and claims. */
-export function tokenFacts(
-  token: string | undefined,
-): Pick<AuditRecord, 'tokenIssuer' | 'tokenAlg' | 'tokenAudience' | 'tokenExpiresAt' | 'tokenFingerprint'> {
+type TokenFacts = Pick<AuditRecord, 'tokenIssuer' | 'tokenAlg' | 'tokenAudience' | 'tokenExpiresAt' | 'tokenFingerprint'>;
+export function tokenFacts(token: string | undefined): TokenFacts {
   const facts = { tokenIssuer: null, tokenAlg: null, tokenAudience: null, tokenExpiresAt: null, tokenFingerprint: null };
   if (!token) return facts;
   try {

@@ -31,13 +31,7 @@ export function bearerToken(header: string | undefined): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
 }
 
-export function createAuthenticator({
-  oidc,
-  serviceAccountToken,
-}: {
-  oidc?: OidcTrust;
-  serviceAccountToken?: string;
-}): (token: string | undefined) => Promise<Authentication> {
+export function createAuthenticator({ oidc, serviceAccountToken }: { oidc?: OidcTrust; serviceAccountToken?: string }): (token: string | undefined) => Promise<Authentication> {
   const verifyIdToken = oidc ? createOidcAuthenticator(oidc) : undefined;
   return async token => {
     if (!token) return { error: 'no bearer token' };

@@ -2,8 +2,7 @@
 // cluster-wide lists of the resource types it fetches for an entity, and pod
 // logs (through its proxy). Replies are shaped as kube shapes them, errors as
 // `Status` objects.
-import type { ResourceStore } from './resourceStore.ts';
-import { kubeTime, servedKind, type KubeObject } from './resourceStore.ts';
+import { kubeTime, servedKind, type KubeObject, type ResourceStore } from './resourceStore.ts';
 
 /** A request as RBAC and the audit log see it, like kube's RequestInfo. */
 export interface ResourceRequest {
@@ -60,18 +59,13 @@ function listObjects({ group, version, resource }: ResourceRequest, url: URL, st
   return jsonReply(200, { kind: `${kind}List`, apiVersion, metadata: { resourceVersion: '1' }, items });
 }
 
-/** GET pods/<name>/log: text/plain, for the pod's only container or the one named by `container`. */
+/** GET pods/<name>/log: text/plain, for the container named by `container`, or the first (the demo pods have one). */
 function podLog({ namespace = '', name = '' }: ResourceRequest, url: URL, store: ResourceStore): Reply {
   const pod = store.pod(namespace, name);
   if (!pod) return statusReply(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
   const containers: string[] = pod.spec.containers.map((c: { name: string }) => c.name);
-  const container = url.searchParams.get('container') ?? (containers.length === 1 ? containers[0] : undefined);
-  if (!container) {
-    return statusReply(400, 'BadRequest', `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`);
-  }
-  if (!containers.includes(container)) {
-    return statusReply(400, 'BadRequest', `container ${container} is not valid for pod ${name}`);
-  }
+  const container = url.searchParams.get('container') ?? containers[0];
+  if (!containers.includes(container)) return statusReply(400, 'BadRequest', `container ${container} is not valid for pod ${name}`);
   const start = Date.parse(pod.status.startTime);
   const at = (seconds: number) => kubeTime(new Date(start + seconds * 1000));
   const lines = [
@@ -83,26 +77,13 @@ function podLog({ namespace = '', name = '' }: ResourceRequest, url: URL, store:
 }
 
 export function statusReply(code: number, reason: string, message: string, details?: Record<string, string>): Reply {
-  return jsonReply(code, {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    ...(details ? { details } : {}),
-    code,
-  });
+  return jsonReply(code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code });
 }
 
 export const unauthorized = (): Reply => statusReply(401, 'Unauthorized', 'Unauthorized');
 
 export const forbidden = (request: ResourceRequest, message: string): Reply =>
-  statusReply(403, 'Forbidden', message, {
-    ...(request.name ? { name: request.name } : {}),
-    group: request.group,
-    kind: request.resource,
-  });
+  statusReply(403, 'Forbidden', message, { ...(request.name ? { name: request.name } : {}), group: request.group, kind: request.resource });
 
 export const notFound = (): Reply => statusReply(404, 'NotFound', 'the server could not find the requested resource', {});
 

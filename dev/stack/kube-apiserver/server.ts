@@ -35,15 +35,8 @@ export interface StartedKubeApiServer {
   close: () => Promise<void>;
 }
 
-export async function startKubeApiServer({
-  name,
-  oidc,
-  serviceAccountToken,
-  bindings,
-  fixtures,
-  auditLogPath,
-  log,
-}: KubeApiServerOptions): Promise<StartedKubeApiServer> {
+export async function startKubeApiServer(options: KubeApiServerOptions): Promise<StartedKubeApiServer> {
+  const { name, oidc, serviceAccountToken, bindings, fixtures, auditLogPath, log } = options;
   const authenticate = createAuthenticator({ oidc, serviceAccountToken });
   const store = createResourceStore(fixtures);
 
