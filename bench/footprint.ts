@@ -1,75 +1,67 @@
-// What installing the packed module adds to an app that already has the
-// Kubernetes plugin. The app is resolved by npm, then the tarball is installed
-// into it as a user would, and the two lockfiles are compared. This is done
-// for an app on the current release line and for one on the previous line
-// (the lowest end of the module's ranges, resolved as the registry stood then).
+// What adding the packed packages brings to apps that already have the
+// Kubernetes plugin, resolved by their package managers without downloading
+// or linking anything: two npm apps, and an app from @backstage/create-app
+// as its users add the packages, with yarn (dev/adopt pins it to
+// create-app's release and reads yarn's own account of it).
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { createTemporaryDirectory, removeTemporaryDirectory } from '../dev/lib/temporaryDirectory.ts';
-import { duplicatedPackages, type End, type NpmLock } from './ends.ts';
-import { npm, ownPackage } from './lib.ts';
-import type { PackedModule } from './packedModule.ts';
+import { APP_NODE_MAJOR, createBackstageApp, PINNED_CREATE_APP_VERSION } from '../dev/adopt/generatedApp.ts';
+import { duplicatedBackstagePackages, installedPackages, measureAddedPackage } from '../dev/adopt/installedPackages.ts';
+import { pinAppToTemplate } from '../dev/adopt/templatePins.ts';
+import { installToolchain } from '../dev/adopt/toolchain.ts';
+import { run } from '../dev/lib/processes.ts';
+import { duplicatedPackages, planEnds, type NpmLock } from './ends.ts';
+import { npm, ownPackage, root } from './lib.ts';
 
-// Backstage trees carry stale React peer ranges (@material-ui/*), which
-// Backstage apps install with legacy peer resolution. Nothing is downloaded.
-const RESOLVE = ['--package-lock-only', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund'];
+// Lockfile only; Backstage trees carry stale React peer ranges, which
+// Backstage apps install with legacy peer resolution.
+const RESOLVE = ['install', '--package-lock-only', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund'];
 
-const readLock = (dir: string): NpmLock => JSON.parse(fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8'));
-
-/** The lockfile's packages as `node_modules/...name@version`. */
-const lockedPackages = (lock: NpmLock) =>
-  Object.entries(lock.packages)
-    .filter(([location]) => location.startsWith('node_modules/'))
-    .map(([location, { version }]) => `${location}@${version}`);
-
-function measureApp(end: End, tarball: string, scratch: string) {
-  const dir = path.join(scratch, end.name);
-  fs.mkdirSync(dir);
+/**
+ * An app on the current release line and one on the previous line (the
+ * lowest end of the module's ranges, resolved as the registry stood then):
+ * the packages the module adds and the Backstage packages then held twice.
+ */
+export function npmApps(tarball: string, scratch: string) {
   const dev = ownPackage.devDependencies;
-  const app = {
-    name: 'app',
-    private: true,
-    dependencies: {
-      // At the lowest end, the newest release as of that date.
+  return planEnds().reverse().map(end => {
+    const dir = path.join(scratch, end.name);
+    fs.mkdirSync(dir);
+    const dependencies = {
       '@backstage/frontend-defaults': end.before ? '*' : dev['@backstage/frontend-defaults'],
       '@backstage/plugin-kubernetes': end.pins['@backstage/plugin-kubernetes'],
-      react: dev.react,
-      'react-dom': dev['react-dom'],
-      'react-router-dom': dev['react-router-dom'],
-    },
-  };
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(app, null, 2));
-  npm(['install', ...RESOLVE, ...(end.before ? [`--before=${end.before}`] : [])], { cwd: dir });
-  const beforeLock = readLock(dir);
-  const before = lockedPackages(beforeLock);
-  // Installed today, into the app's existing lockfile.
-  npm(['install', ...RESOLVE, tarball], { cwd: dir });
-  const afterLock = readLock(dir);
-  const after = lockedPackages(afterLock);
-
-  const known = new Set(before);
-  const moduleLocation = `node_modules/${ownPackage.name}@`;
-  const added = after.filter(p => !known.has(p) && !p.startsWith(moduleLocation));
-  return {
-    app: `${end.name === 'lowest' ? 'previous' : 'current'} release line: @backstage/plugin-kubernetes ${end.pins['@backstage/plugin-kubernetes']}`,
-    packagesBefore: before.length,
-    packagesAfter: after.length,
-    packagesAdded: added.length,
-    added,
-    duplicatedPackages: duplicatedPackages(afterLock),
-    duplicatedWithoutModule: duplicatedPackages(beforeLock),
-  };
+      ...Object.fromEntries(['react', 'react-dom', 'react-router-dom'].map(name => [name, dev[name]])),
+    };
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, dependencies }));
+    const lock = (): NpmLock => JSON.parse(fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8'));
+    const locked = (packages: NpmLock['packages']) =>
+      Object.entries(packages).filter(([at]) => at.startsWith('node_modules/') && !at.endsWith(`/${ownPackage.name}`)).map(([at, { version }]) => `${at}@${version}`);
+    npm([...RESOLVE, ...(end.before ? [`--before=${end.before}`] : [])], { cwd: dir });
+    const before = new Set(locked(lock().packages));
+    npm([...RESOLVE, tarball], { cwd: dir });
+    const after = lock();
+    return { packagesAdded: locked(after.packages).filter(p => !before.has(p)), duplicated: duplicatedPackages(after) };
+  });
 }
 
-export function measureFootprint(ends: End[], { tarball, tarballBytes }: PackedModule) {
-  const scratch = createTemporaryDirectory('footprint');
-  try {
-    return {
-      tarballBytes,
-      apps: [...ends].reverse().map(end => measureApp(end, tarball, scratch)),
-    };
-  } finally {
-    removeTemporaryDirectory(scratch);
+/** Each package added with `yarn add` in update-lockfile mode to its workspace of an app from @backstage/create-app. */
+export async function createApp(tarballs: { app: string; backend: string }, scratch: string) {
+  const logFile = path.join(scratch, 'create-app.log');
+  const registry = npm(['config', 'get', 'registry']).trim();
+  const { env } = await installToolchain({ dir: scratch, nodeMajor: APP_NODE_MAJOR, registry, logFile });
+  const appDir = await createBackstageApp({ version: PINNED_CREATE_APP_VERSION, dir: scratch, env, logFile, skipInstall: true });
+  await pinAppToTemplate({ appDir, env, logFile, install: false });
+  const options = { cwd: appDir, env };
+  const app = await installedPackages(options, '@backstage/*');
+  const appDuplicates = [...(await duplicatedBackstagePackages(options))].map(([name, versions]) => `${name}@${versions.join('+')}`);
+  const added = [];
+  for (const [workspace, tarball] of Object.entries(tarballs)) {
+    const { name } = JSON.parse(fs.readFileSync(path.join(root, workspace === 'app' ? '.' : workspace, 'package.json'), 'utf8'));
+    const before = await installedPackages(options);
+    await run('yarn', ['--cwd', `packages/${workspace}`, 'add', `${name}@file:${tarball}`, '--mode=update-lockfile'], { cwd: appDir, env, logFile });
+    added.push({ name, ...(await measureAddedPackage(name, { before, app }, options)) });
   }
+  const { version } = JSON.parse(fs.readFileSync(path.join(appDir, 'backstage.json'), 'utf8'));
+  return { app: `create-app ${PINNED_CREATE_APP_VERSION} app (Backstage ${version}, yarn)`, appDuplicates, added };
 }
