@@ -22,125 +22,83 @@ import { checkNpmCommandLine } from './npmCommands';
 import { projectRoot } from './projectRoot';
 
 // Every fenced block of the README, CONTRIBUTING.md, bench/README.md and
-// docs/ carries a `<!-- snippet: name -->` marker and is checked against the
-// real thing: app-config against the schema the Backstage CLI builds from the
-// installed packages, and then in a test app; commands against the project's
-// package.json files, lockfiles and scripts; Kubernetes objects against the
-// Kubernetes API schema.
-const CHECKED_SNIPPETS = [
-  'app-config',
-  'bench',
-  'cluster-provider',
-  'compat',
-  'config-locator',
-  'develop',
-  'disable-stock',
-  // Its schema is checked here; the development stack's second Palette runs
-  // it as written (dev/stack/stack.ts), which the browser test uses.
-  'environments-config',
-  'e2e',
-  // Run for real, in an npm app, by package.test.ts.
-  'install',
-  'rbac',
-  'real-mode',
-  'test',
-  'test-stack',
-  'token-provider-name',
-  'backend-oidc-config',
-  'catalog-cluster-urls',
-  // Its schema is checked here; the development stack sets the same resolver.
-  'sign-in-config',
-  // Run as written in an app made by @backstage/create-app by
-  // `npm run test:adopt` (dev/adopt), which CI runs.
-  'backend-module-index',
-  'backend-module-install',
-  'backend-oidc-index',
-  'backend-oidc-install',
-  'backend-oidc-module',
-  'install-yarn',
-  // Type-checked in that app, and checked to apply to its App.tsx.
-  'sign-in-page',
-  'sign-in-page-app',
-  // The published backend module's steps: its package and config are checked
-  // here, and dev/stack/backendAuth.test.ts runs it as these lines add it.
-  'backend-config',
-  'backend-index',
-  'backend-install',
-].sort();
+// docs/ carries a `<!-- snippet: name -->` marker. Each snippet found by its
+// marker is checked against the real thing below: app-config against the
+// schema the Backstage CLI builds from the installed packages, and then in a
+// test app; commands against the project's package.json files, lockfile and
+// scripts; Kubernetes objects against the Kubernetes API schema. A snippet
+// that another test runs as written names that test, which must name it.
+type Check = (text: string, name: string) => void | Promise<void>;
 
 const snippets = readDocumentSnippets(projectRoot);
 const snippet = (name: string) => snippetOf(snippets, name, 'the documents');
 const resultAuth = (backend: Awaited<ReturnType<typeof loadKubernetesObjects>>['backend']) =>
   backend.objectsRequests()[0]?.body?.auth;
 
-describe('snippet', () => {
-  it.each(['app-config', 'disable-stock', 'token-provider-name', 'config-locator', 'real-mode', 'backend-config', 'catalog-cluster-urls'])(
-    '%s is valid app-config for an app with this module and the Kubernetes plugin',
-    async name => {
-      await expect(validateAppConfig(parse(snippet(name)))).resolves.toBeUndefined();
-    },
-  );
+const validAppConfig: Check = async text => {
+  await expect(validateAppConfig(parse(text))).resolves.toBeUndefined();
+};
+const sendsTheTokenTo = async (clusters: Cluster[], config = {}) => {
+  const { result, backend } = await loadKubernetesObjects({ config, clusters });
+  expect(result.error).toBeUndefined();
+  return resultAuth(backend);
+};
+const configLocatorClusters = (text: string): Cluster[] =>
+  parse(text).kubernetes.clusterLocatorMethods[0].clusters.map(({ name, authProvider, oidcTokenProvider }: Cluster) => ({ name, authProvider, oidcTokenProvider }));
+// The published module's authorization URL, from which it derives the token endpoint.
+const paletteAuthorizationUrl: Check = text =>
+  expect(parse(text).auth.providers.spectrocloud.development.authorizationUrl).toMatch(/\/v1\/oidc\/tenant\/[^/]+\/auth$/);
+const runsWhatExists: Check = text => expect(checkNpmCommandLine(text)).toEqual([]);
+/** Run as written by the tests in `dir`, which name the snippet. */
+const runBy = (dir: string): Check => (_, name) => {
+  const files = fs.readdirSync(path.join(projectRoot, dir), { recursive: true, encoding: 'utf8' }).filter(file => /\.tsx?$/.test(file));
+  const naming = files.filter(file => fs.readFileSync(path.join(projectRoot, dir, file), 'utf8').includes(`'${name}'`));
+  expect(naming).not.toEqual([]);
+};
+const both = (...checks: Check[]): Check => async (text, name) => {
+  for (const check of checks) await check(text, name);
+};
+const dependenciesOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(projectRoot, dir, 'package.json'), 'utf8')).dependencies;
+const backendModuleName = () => JSON.parse(fs.readFileSync(path.join(projectRoot, 'backend/package.json'), 'utf8')).name;
+const publishedModuleName = () => snippet('backend-install').trim().split(/\s+/).pop()!;
 
-  it('app-config works as written', async () => {
-    const { apis } = await startTestApp({
-      features: [kubernetesPlugin, spectroCloudModule],
-      config: { ...baseConfig, ...parse(snippet('app-config')) },
-    });
+const checks: Record<string, Check> = {
+  'app-config': both(validAppConfig, async text => {
+    const { apis } = await startTestApp({ features: [kubernetesPlugin, spectroCloudModule], config: { ...baseConfig, ...parse(text) } });
     expect(apis.get(spectroCloudAuthApiRef)).toBeDefined();
-  });
-
-  it('disable-stock works as written', async () => {
-    const { result, backend } = await loadKubernetesObjects({ config: parse(snippet('disable-stock')) });
+  }),
+  'disable-stock': both(validAppConfig, async text => {
+    const { result, backend } = await loadKubernetesObjects({ config: parse(text) });
     expect(result.error).toBeUndefined();
     expect(resultAuth(backend)).toEqual(ALL_CREDENTIALS);
-  });
-
-  it('token-provider-name works as written', async () => {
-    const config = parse(snippet('token-provider-name'));
+  }),
+  'token-provider-name': both(validAppConfig, async text => {
+    const config = parse(text);
     const name = config.kubernetes.spectroCloudAuth.tokenProviderName;
-    const { result, backend } = await loadKubernetesObjects({
-      config,
-      clusters: [{ name: 'palette', authProvider: 'oidc', oidcTokenProvider: name }],
-    });
-    expect(result.error).toBeUndefined();
-    expect(resultAuth(backend)).toEqual({ oidc: { [name]: SPECTROCLOUD_TOKEN } });
-  });
-
-  it.each(['config-locator', 'real-mode'])('%s works as written', async name => {
-    const clusters: Cluster[] = parse(snippet(name)).kubernetes.clusterLocatorMethods[0].clusters.map(
-      ({ name: clusterName, authProvider, oidcTokenProvider }: Cluster) => ({ name: clusterName, authProvider, oidcTokenProvider }),
-    );
-    const { result, backend } = await loadKubernetesObjects({ clusters });
-    expect(result.error).toBeUndefined();
-    expect(resultAuth(backend)).toEqual({ oidc: { spectrocloud: SPECTROCLOUD_TOKEN } });
-  });
-
-  it('real-mode and backend-config give the published module the authorization URL it derives the token endpoint from', () => {
-    for (const name of ['real-mode', 'backend-config']) {
-      expect(parse(snippet(name)).auth.providers.spectrocloud.development.authorizationUrl).toMatch(/\/v1\/oidc\/tenant\/[^/]+\/auth$/);
-    }
-  });
-
-  it('cluster-provider works as written', async () => {
+    expect(await sendsTheTokenTo([{ name: 'palette', authProvider: 'oidc', oidcTokenProvider: name }], config)).toEqual({ oidc: { [name]: SPECTROCLOUD_TOKEN } });
+  }),
+  'config-locator': both(validAppConfig, async text => {
+    expect(await sendsTheTokenTo(configLocatorClusters(text))).toEqual({ oidc: { spectrocloud: SPECTROCLOUD_TOKEN } });
+  }),
+  'real-mode': both(validAppConfig, paletteAuthorizationUrl, async text => {
+    expect(await sendsTheTokenTo(configLocatorClusters(text))).toEqual({ oidc: { spectrocloud: SPECTROCLOUD_TOKEN } });
+  }),
+  'backend-config': both(validAppConfig, paletteAuthorizationUrl),
+  'cluster-provider': async text => {
     // The SpectroCloud cluster provider is not on the npm registry, so its
     // config schema cannot be read; its two settings are checked by effect.
-    const { clusterProvider } = parse(snippet('cluster-provider')).spectrocloud.environments[0];
-    const { result, backend } = await loadKubernetesObjects({
-      clusters: [{ name: 'palette', authProvider: clusterProvider.authType, oidcTokenProvider: clusterProvider.oidcAuthProviderName }],
-    });
-    expect(result.error).toBeUndefined();
-    expect(resultAuth(backend)).toEqual({ oidc: { [clusterProvider.oidcAuthProviderName]: SPECTROCLOUD_TOKEN } });
-  });
-
-  it("catalog-cluster-urls lets the backend module trust the catalog clusters it names, and no others", () => {
-    const allowed = readAllowedCatalogClusterUrls(new ConfigReader(parse(snippet('catalog-cluster-urls'))));
+    const { clusterProvider } = parse(text).spectrocloud.environments[0];
+    const tokenProvider = clusterProvider.oidcAuthProviderName;
+    expect(await sendsTheTokenTo([{ name: 'palette', authProvider: clusterProvider.authType, oidcTokenProvider: tokenProvider }])).toEqual({ oidc: { [tokenProvider]: SPECTROCLOUD_TOKEN } });
+  },
+  'catalog-cluster-urls': both(validAppConfig, text => {
+    const allowed = readAllowedCatalogClusterUrls(new ConfigReader(parse(text)));
     expect(allowed('https://prod.palette.example.com:6443')).toBe(true);
     expect(allowed('https://attacker.example.net:6443')).toBe(false);
     expect(allowed('https://prod.palette.example.com.attacker.example.net:6443')).toBe(false);
-  });
-
-  it('rbac is a valid ClusterRoleBinding that grants view to a SpectroCloud group and user', () => {
-    const binding = new ClusterRoleBinding(parse(snippet('rbac')));
+  }),
+  rbac: text => {
+    const binding = new ClusterRoleBinding(parse(text));
     expect(() => binding.validate()).not.toThrow();
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' });
     // Users are matched by the email claim, which the docs tell the API server to use.
@@ -149,60 +107,68 @@ describe('snippet', () => {
       ['User', 'rbac.authorization.k8s.io'],
     ]);
     expect(binding.subjects?.find(s => s.kind === 'User')?.name).toMatch(/@/);
-  });
-
-  it('backend-oidc-config is valid app-config for the OIDC authenticator', async () => {
+  },
+  'backend-oidc-config': async text => {
     // The authenticator reads the same keys under `spectrocloud` as its own
     // module declares under `oidc`, so they are checked against that schema.
-    const { session, providers } = parse(snippet('backend-oidc-config')).auth;
+    const { session, providers } = parse(text).auth;
     expect(Object.keys(providers)).toEqual(['spectrocloud']);
-    await expect(
-      validateAppConfig({ auth: { session, providers: { oidc: providers.spectrocloud } } }, 'oidc'),
-    ).resolves.toBeUndefined();
-  });
-
-  it('sign-in-config adds a resolver to the backend-oidc-config provider, and nothing else', async () => {
-    const { auth } = parse(snippet('sign-in-config'));
+    await expect(validateAppConfig({ auth: { session, providers: { oidc: providers.spectrocloud } } }, 'oidc')).resolves.toBeUndefined();
+  },
+  // Its schema is checked here; the development stack sets the same resolver.
+  'sign-in-config': async text => {
+    const { auth } = parse(text);
     expect(Object.keys(auth.providers.spectrocloud.development)).toEqual(['signIn']);
     const provider = { ...parse(snippet('backend-oidc-config')).auth.providers.spectrocloud.development, ...auth.providers.spectrocloud.development };
     await expect(validateAppConfig({ auth: { providers: { oidc: { development: provider } } } }, 'oidc')).resolves.toBeUndefined();
-  });
-
-  it('backend-oidc-module is the backend module the development stack runs', () => {
-    const running = fs.readFileSync(path.join(projectRoot, 'dev/stack/spectroCloudOidcAuthModule.ts'), 'utf8');
-    expect(`${snippet('backend-oidc-module')}\n`).toBe(running);
-  });
-
-  it('backend-install and backend-index name the published module the development stack runs', () => {
-    const stackPackage = JSON.parse(fs.readFileSync(path.join(projectRoot, 'dev/stack/package.json'), 'utf8'));
-    const published = snippet('backend-install').trim().split(/\s+/).pop()!;
-    expect(stackPackage.dependencies).toHaveProperty([published]);
-    expect(snippet('backend-index')).toBe(`backend.add(import('${published}'));`);
-  });
-
-  it('environments-config is valid app-config, for the second Palette of the development stack', async () => {
-    const { kubernetes, auth } = parse(snippet('environments-config'));
+  },
+  // Its schema is checked here; the development stack's second Palette runs
+  // it as written (dev/stack/stack.ts), which the browser test uses.
+  'environments-config': async text => {
+    const { kubernetes, auth } = parse(text);
     await expect(validateAppConfig({ kubernetes })).resolves.toBeUndefined();
     await expect(validateAppConfig({ auth: { providers: { oidc: auth.providers['spectrocloud-eu'] } } }, 'oidc')).resolves.toBeUndefined();
     expect(kubernetes.spectroCloudAuth.environments).toEqual([SECOND_ENVIRONMENT]);
-  });
+  },
+  // The development stack runs the module, and test:adopt runs it as written.
+  'backend-oidc-module': both(runBy('dev/adopt'), text => {
+    expect(`${text}\n`).toBe(fs.readFileSync(path.join(projectRoot, 'dev/stack/spectroCloudOidcAuthModule.ts'), 'utf8'));
+  }),
+  // The published backend module, which the development stack runs.
+  'backend-install': () => expect(dependenciesOf('dev/stack')).toHaveProperty([publishedModuleName()]),
+  'backend-index': text => expect(text).toBe(`backend.add(import('${publishedModuleName()}'));`),
+  // This repository's backend module, which test:adopt adds as written.
+  'backend-module-install': both(runBy('dev/adopt'), text => expect(text.trim().split(/\s+/).pop()).toBe(backendModuleName())),
+  'backend-module-index': both(runBy('dev/adopt'), text => expect(text).toBe(`backend.add(import('${backendModuleName()}'));`)),
+  'backend-oidc-index': runBy('dev/adopt'),
+  'backend-oidc-install': runBy('dev/adopt'),
+  'install-yarn': runBy('dev/adopt'),
+  // Type-checked in the create-app app, and checked to apply to its App.tsx.
+  'sign-in-page': runBy('dev/adopt'),
+  'sign-in-page-app': runBy('dev/adopt'),
+  // Run for real, in an npm app.
+  install: runBy('test'),
+  develop: runsWhatExists,
+  test: runsWhatExists,
+  'test-stack': runsWhatExists,
+  e2e: runsWhatExists,
+  bench: runsWhatExists,
+  compat: runsWhatExists,
+};
 
-  it('backend-module-install and backend-module-index name the package of backend/', () => {
-    const { name } = JSON.parse(fs.readFileSync(path.join(projectRoot, 'backend/package.json'), 'utf8'));
-    expect(snippet('backend-module-install').trim().split(/\s+/).pop()).toBe(name);
-    expect(snippet('backend-module-index')).toBe(`backend.add(import('${name}'));`);
-  });
-
-  it.each(['develop', 'test', 'test-stack', 'e2e', 'bench', 'compat'])('%s runs what exists', name => {
-    expect(checkNpmCommandLine(snippet(name))).toEqual([]);
+describe('every snippet of the documents', () => {
+  it.each([...snippets.keys()].sort())('%s is checked against the real thing', async name => {
+    const check = checks[name];
+    if (!check) throw new Error(`No check for the snippet '${name}': add one to test/snippets.test.tsx.`);
+    await check(snippet(name), name);
   }, 120_000);
+
+  it('has no check left whose snippet is gone', () => {
+    expect(Object.keys(checks).filter(name => !snippets.has(name))).toEqual([]);
+  });
 });
 
 describe('the documents', () => {
-  it('have a check above for every snippet', () => {
-    expect([...snippets.keys()].sort()).toEqual(CHECKED_SNIPPETS);
-  });
-
   it('link only to files that exist', () => {
     for (const document of ['README.md', 'CONTRIBUTING.md', 'bench/README.md', ...fs.readdirSync(path.join(projectRoot, 'docs')).map(f => `docs/${f}`)]) {
       const text = fs.readFileSync(path.join(projectRoot, document), 'utf8');
