@@ -58,7 +58,7 @@ function removeAll() {
 
 // A terminal sends Ctrl-C to every process of its foreground group, and npm
 // passes it on to its script as well: signals this close together are one press.
-const ONE_PRESS_MS = 500;
+const ONE_PRESS_MS = 100;
 
 function installHandlers() {
   if (handlersInstalled) return;

@@ -40,7 +40,13 @@ async function npmStart() {
   await Promise.race([ready, exited.then(() => assert.fail(`npm start ended before it was ready:\n${output}`))]);
   const workDir = /^Logs: +(\S+)/m.exec(output)?.[1];
   assert.ok(workDir && fs.existsSync(workDir), output);
-  const toGroup = (signal: NodeJS.Signals) => process.kill(-child.pid!, signal);
+  const toGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // every process of the group has ended already
+    }
+  };
   return { output: () => output, workDir, toGroup, exited };
 }
 
@@ -78,7 +84,7 @@ describe('npm start', { timeout: 600_000 }, () => {
       assert.ok(processesIn(workDir).length > 0, 'the backend and the app run from the temporary directory');
 
       toGroup('SIGINT');
-      await sleep(1000);
+      await sleep(200);
       toGroup('SIGINT');
       await exited;
       assert.ok(output().includes('Stopping the development environment...'));
@@ -92,11 +98,7 @@ describe('npm start', { timeout: 600_000 }, () => {
     const { output, workDir, toGroup } = await npmStart();
     toGroup('SIGTERM');
     await sleep(3000);
-    try {
-      toGroup('SIGKILL');
-    } catch {
-      // everything ended already
-    }
+    toGroup('SIGKILL');
     await assertNothingLeft(workDir, output());
   });
 });
