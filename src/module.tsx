@@ -9,7 +9,7 @@ import { backendModuleCheck } from './backendModuleCheck';
 import { readTokenSources, type TokenSource } from './config';
 import * as errors from './errors';
 import { askOnce, guardIdTokens } from './idToken';
-import { createSpectroCloudAuth, spectroCloudAuthApi } from './SpectroCloudAuth';
+import { createSpectroCloudAuth, spectroCloudAuthApi as optInSpectroCloudAuthApi } from './SpectroCloudAuth';
 import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
 import { forSignedInUser, noteSignInAtLoad } from './userSessions';
 
@@ -113,5 +113,5 @@ const startupCheck = AppRootElementBlueprint.make({
  */
 export const kubernetesModuleSpectroCloudAuth = createFrontendModule({
   pluginId: 'kubernetes',
-  extensions: [pluginAuthProvidersOverride, spectroCloudAuthProviders, spectroCloudAuthApi, startupCheck],
+  extensions: [pluginAuthProvidersOverride, spectroCloudAuthProviders, optInSpectroCloudAuthApi, startupCheck],
 });

@@ -29,6 +29,7 @@ import { projectRoot } from './projectRoot';
 // scripts; Kubernetes objects against the Kubernetes API schema. A snippet
 // that another test runs as written names that test, which must name it.
 type Check = (text: string, name: string) => void | Promise<void>;
+/* eslint-disable jest/no-standalone-expect -- the checks run inside the test below, one per snippet */
 
 const snippets = readDocumentSnippets(projectRoot);
 const snippet = (name: string) => snippetOf(snippets, name, 'the documents');
@@ -160,6 +161,7 @@ describe('every snippet of the documents', () => {
   it.each([...snippets.keys()].sort())('%s is checked against the real thing', async name => {
     const check = checks[name];
     if (!check) throw new Error(`No check for the snippet '${name}': add one to test/snippets.test.tsx.`);
+    expect.hasAssertions();
     await check(snippet(name), name);
   }, 120_000);
 

@@ -66,16 +66,16 @@ function installHandlers() {
   // Also what a second Ctrl-C ends with: process.exit runs the 'exit'
   // listeners, which kill what still runs (processes.ts) and remove the directories.
   process.on('exit', removeAll);
-  let firstSignalAt: number | undefined;
+  const firstSignal: { at?: number } = {};
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     // process.on, not once: a second signal must not end this process with
     // its children still running, in process groups of their own.
     process.on(signal, async () => {
-      if (firstSignalAt !== undefined) {
-        if (Date.now() - firstSignalAt > ONE_PRESS_MS) process.exit(signal === 'SIGINT' ? 130 : 143);
+      if (firstSignal.at !== undefined) {
+        if (Date.now() - firstSignal.at > ONE_PRESS_MS) process.exit(signal === 'SIGINT' ? 130 : 143);
         return;
       }
-      firstSignalAt = Date.now();
+      firstSignal.at = Date.now();
       for (const stop of [...stops].reverse()) {
         await stop().catch(() => {});
       }

@@ -83,9 +83,9 @@ test('ID tokens: RS256, with the claims each PaletteVariant gives; refresh token
   try {
     for (const [variant, expected] of variants) {
       issuer.setVariant(variant);
-      const { tokens, claims } = await signIn(ALICE.id, OFFLINE_SCOPES);
-      const shown = Object.entries(claims).filter(([claim]) => claim === 'email_verified' || claim === 'groups');
-      assert.deepEqual({ ...Object.fromEntries(shown), refreshToken: typeof tokens.refresh_token === 'string' }, expected, JSON.stringify(variant));
+      const variantSignIn = await signIn(ALICE.id, OFFLINE_SCOPES);
+      const shown = Object.entries(variantSignIn.claims).filter(([claim]) => claim === 'email_verified' || claim === 'groups');
+      assert.deepEqual({ ...Object.fromEntries(shown), refreshToken: typeof variantSignIn.tokens.refresh_token === 'string' }, expected, JSON.stringify(variant));
     }
   } finally {
     issuer.setVariant({});

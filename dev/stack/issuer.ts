@@ -13,6 +13,8 @@ import Provider, { interactionPolicy, type Configuration, type KoaContextWithOID
 import type { DemoUser } from '../lib/demo.ts';
 import { HOST, closeServer, listen } from '../lib/loopback.ts';
 
+const pathOnly = (url = '/') => url.split('?')[0];
+
 export interface IssuerClient {
   client_id: string;
   client_secret: string;
@@ -425,11 +427,10 @@ function subjectOf(jwt: unknown): unknown {
   return typeof jwt === 'string' ? (decodeJwt(jwt).email ?? decodeJwt(jwt).sub) : undefined;
 }
 
-function shortHash(text: string) {
-  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+function shortHash(value: string) {
+  return createHash('sha256').update(value).digest('hex').slice(0, 8);
 }
 
-const pathOnly = (url = '/') => url.split('?')[0];
 
 function escapeHtml(value: unknown) {
   const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

@@ -1,3 +1,4 @@
+/* eslint-disable no-nested-ternary -- each finding is a chain of the outcomes the study knows, ending in unknown() */
 // The two backend auth modules that can serve the provider id `spectrocloud`,
 // Backstage's OIDC authenticator (spectroCloudOidcAuthModule.ts) and the
 // published @terasky/backstage-plugin-spectrocloud-auth-backend, each run in
