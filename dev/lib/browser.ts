@@ -1,21 +1,14 @@
-// Headless Chromium (Debian's, driven by playwright-core) and what a person
-// does in a Backstage app with this module: sign in with SpectroCloud and look
-// at a cluster's card on the Kubernetes tab. Used by the browser test (e2e)
-// and the adoption test.
-import { createRequire } from 'node:module';
-
-import type { Browser, BrowserType, Locator, Page } from '../stack/node_modules/playwright-core/index.js';
-
-// playwright-core is installed with dev/stack, not with the module: load it as dev/stack would.
-const { chromium } = createRequire(new URL('../stack/package.json', import.meta.url))('playwright-core') as { chromium: BrowserType };
+// Headless Chromium (Debian's, driven by Playwright) and what a person does
+// in a Backstage app with this module: sign in with SpectroCloud and look at a
+// cluster's card on the Kubernetes tab. Used by the browser test (e2e) and the
+// adoption test.
+import { chromium, type Browser, type Locator, type Page } from '../stack/playwright.ts';
 
 export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export function launchBrowser(executablePath: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  return chromium.launch({ executablePath, args: CHROMIUM_ARGS });
 }
 
 /** The card of cluster `name` on the Kubernetes tab. */
@@ -67,14 +60,11 @@ export async function enterAsGuest(page: Page, appUrl: string): Promise<void> {
   await catalog.waitFor();
 }
 
-/**
- * Polls once a second for `seconds`, counting the times the SpectroCloud
- * sign-in dialog comes up.
- */
-export async function countSignInDialogs(page: Page, seconds: number): Promise<number> {
+/** Polls once a second for `seconds`, or until `done()`, counting the times the SpectroCloud sign-in dialog comes up. */
+export async function countSignInDialogs(page: Page, seconds: number, done: () => boolean = () => false): Promise<number> {
   let shown = 0;
   let visible = false;
-  for (const deadline = Date.now() + seconds * 1000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + seconds * 1000; Date.now() < deadline && !done(); ) {
     const nowVisible = await signInDialog(page).isVisible();
     if (nowVisible && !visible) shown += 1;
     visible = nowVisible;
