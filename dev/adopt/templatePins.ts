@@ -13,24 +13,16 @@
 // pinAppToTemplate puts the seed's effect back, in the app's root
 // package.json `resolutions`, one entry per range (`name@npm:^1.2.3`), as a
 // lockfile holds one entry per range: a range the app already uses stays on
-// its version; a new range, such as one that only a module asks for,
-// resolves as it would in a real app.
-//
-// - A @backstage package the template names is pinned at the template's
-//   version (its range is `^version`).
-// - Every other @backstage package the app installs is pinned at the version
-//   the release's packages ask for: the highest lower bound among the ranges
-//   that the packages already pinned (and the workspaces) ask for it with.
-//   Backstage publishes each package with ranges that start at the versions
-//   of its own release, so that is the release's version. Ranges asked for
-//   by packages the lockfile still holds at a newer release do not count:
-//   they would pull the pins up to that release.
-// - Ranges the release's version does not satisfy stay free, as the seed
-//   would have resolved them apart too.
-//
-// Pinning changes which versions are installed and so which ranges they ask
-// for: it repeats, resolving the lockfile only, until the pins no longer
-// change.
+// its version; a new range, such as one only a module asks for, resolves as
+// it would in a real app. A @backstage package the template names is pinned
+// at the template's version; every other one the app installs at the
+// release's version: the highest lower bound among the ranges that packages
+// already pinned (and the workspaces) ask for it with, since Backstage
+// publishes each package with ranges that start at its own release. Ranges
+// that version does not satisfy stay free, as the seed would have resolved
+// them apart too. Pinning changes which versions are resolved and so which
+// ranges they ask for: it repeats, resolving the lockfile only, until the
+// pins no longer change.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -43,15 +35,11 @@ import { run } from '../lib/processes.ts';
 const SCOPE = '@backstage/';
 const MAX_ROUNDS = 10;
 
-interface LockEntry {
-  resolution?: string;
-  dependencies?: Record<string, string>;
-}
+type LockEntry = { resolution?: string; dependencies?: Record<string, string> };
 
 export interface TemplatePins {
-  /** The version each @backstage package is pinned at. */
+  /** The version each @backstage package is pinned at, and those the template names. */
   versions: Map<string, string>;
-  /** The packages the template names, among them. */
   templateNames: Set<string>;
   /** `name@npm:range` → version, as written to `resolutions`. */
   resolutions: Record<string, string>;
@@ -106,9 +94,8 @@ function releaseVersions(lock: LockEntry[]): { versions: Map<string, string>; te
 
 /** One resolution per range the app's lockfile holds that the release's version satisfies. */
 function releasePins(appDir: string): Pick<TemplatePins, 'versions' | 'templateNames' | 'resolutions'> {
-  const lock = Object.entries((parse(fs.readFileSync(path.join(appDir, 'yarn.lock'), 'utf8')) ?? {}) as Record<string, LockEntry>)
-    .filter(([key]) => key !== '__metadata')
-    .map(([, entry]) => entry);
+  const { __metadata, ...entries } = (parse(fs.readFileSync(path.join(appDir, 'yarn.lock'), 'utf8')) ?? {}) as Record<string, LockEntry>;
+  const lock = Object.values(entries);
   const { versions, template } = releaseVersions(lock);
   const ranges = new Set(lock.flatMap(entry => backstageRanges(entry).map(([name, range]) => `${name}@npm:${range}`)));
   const resolutions: Record<string, string> = {};
@@ -120,25 +107,12 @@ function releasePins(appDir: string): Pick<TemplatePins, 'versions' | 'templateN
   return { versions, templateNames: template, resolutions };
 }
 
-const sameEntries = (a: Record<string, string>, b: Record<string, string>) =>
-  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([key, value]) => b[key] === value);
-
 /**
  * Pins the app at `appDir` to its template's release (see above), resolving
- * its lockfile only; `install: true` then installs what changed. The app's
- * own `resolutions` stay.
+ * its lockfile only; `install: true` then installs it. The app's own
+ * `resolutions` stay.
  */
-export async function pinAppToTemplate({
-  appDir,
-  env,
-  logFile,
-  install,
-}: {
-  appDir: string;
-  env: NodeJS.ProcessEnv;
-  logFile: string;
-  install: boolean;
-}): Promise<TemplatePins> {
+export async function pinAppToTemplate({ appDir, env, logFile, install }: { appDir: string; env: NodeJS.ProcessEnv; logFile: string; install: boolean }): Promise<TemplatePins> {
   const manifestPath = path.join(appDir, 'package.json');
   const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { resolutions?: Record<string, string> };
   const ownResolutions = Object.fromEntries(Object.entries(manifest.resolutions ?? {}).filter(([key]) => !key.startsWith(SCOPE)));
@@ -149,15 +123,14 @@ export async function pinAppToTemplate({
   let written: Record<string, string> = {};
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const pins = releasePins(appDir);
-    if (sameEntries(pins.resolutions, written)) {
+    if (JSON.stringify(pins.resolutions) === JSON.stringify(written)) {
       if (install) await run('yarn', ['install'], { cwd: appDir, env, logFile });
       return { ...pins, rounds: round - 1 };
     }
-    const { resolutions } = pins;
-    manifest.resolutions = { ...ownResolutions, ...resolutions };
+    manifest.resolutions = { ...ownResolutions, ...pins.resolutions };
     fs.writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     await resolve();
-    written = resolutions;
+    written = pins.resolutions;
   }
   throw new PieceError('pin to the template', `the @backstage pins did not settle after ${MAX_ROUNDS} rounds of resolving; see ${logFile}`);
 }
