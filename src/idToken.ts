@@ -99,23 +99,26 @@ export function guardIdTokens(auth: OpenIdConnectApi, source: TokenSource): Open
  * and every cluster would wait for it. Where the backend module shows the
  * other clusters, the request goes on without the token, or with an unusable
  * one, which the backend module refuses for its own clusters, saying why;
- * elsewhere it fails saying so. Asked again once the user has had a session.
+ * elsewhere it fails saying so. A token that expired and was not renewed (a
+ * backend that cannot refresh keeps handing it out) asks too: only a sign-in
+ * brings a new one. Asked again once the user has had a usable token.
  */
 export function askOnce(auth: OpenIdConnectApi, source: TokenSource, backendModuleServes: BackendModuleCheck): OpenIdConnectApi {
   let asked = false;
   return {
     async getIdToken() {
       const token = await auth.getIdToken({ optional: true }).catch(() => '');
-      if (token) {
+      const problem = token ? idTokenProblem(token, SEND_MARGIN) : undefined;
+      if (token && !problem) {
         asked = false;
-        if (idTokenProblem(token, SEND_MARGIN) && (await backendModuleServes(source))) return token;
-        return usableIdToken(token, source);
+        return token;
       }
-      if (!asked) {
+      if (!asked && (!problem || 'expiresAt' in problem)) {
         asked = true;
         // A rejected or closed sign-in is the user's answer, not an error.
         auth.getIdToken().catch(() => {});
       }
+      if (token) return (await backendModuleServes(source)) ? token : usableIdToken(token, source);
       if (await backendModuleServes(source)) return '';
       throw errors.signInOrAddBackendModule(source);
     },

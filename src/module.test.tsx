@@ -202,6 +202,25 @@ describe('a user without a SpectroCloud session', () => {
   });
 });
 
+describe('an ID token that expired and was not renewed', () => {
+  it.each([
+    ['with the backend module', true],
+    ['without it', false],
+  ])('%s, asks the user once to sign in again, and the next request carries the new token', async (_, backendModule) => {
+    const spectroCloudAuth = spectroCloudAuthWithoutSession({ stale: idToken({ expiresIn: -60 }) });
+    const { authProviders } = await startKubernetesApis({ spectroCloudAuth, backendModule });
+
+    for (let poll = 0; poll < 3; poll++) {
+      const request = objectsRequestAuth(authProviders);
+      if (backendModule) await request;
+      else await expect(request).rejects.toThrow(expect.objectContaining({ name: 'SpectroCloudSessionExpiredError' }));
+    }
+    expect(spectroCloudAuth.asked).toHaveLength(1);
+    spectroCloudAuth.asked[0].signIn();
+    await expect(objectsRequestAuth(authProviders)).resolves.toEqual(ALL_CREDENTIALS);
+  });
+});
+
 describe('where the backend module runs', () => {
   it.each([
     ['expired', idToken({ expiresIn: -60 })],

@@ -119,6 +119,9 @@ function otherModule(key: string, order: 'before' | 'after') {
   return { module, seen };
 }
 
+// Each test starts a whole backend, which takes seconds on a loaded machine.
+jest.setTimeout(60_000);
+
 async function startKubernetes(options: { spectroCloudAuth?: JsonObject; before?: BackendFeature[]; after?: BackendFeature[] } = {}) {
   const logger = mockServices.logger.mock();
   const { server } = await startTestBackend({

@@ -106,11 +106,12 @@ export function fakeSpectroCloudAuth(getIdToken: () => Promise<unknown> = async 
  * OAuth2 client, it answers `optional` requests with `''` and asks the user
  * otherwise; `asked` holds those questions, for the test to answer.
  */
-export function spectroCloudAuthWithoutSession() {
+export function spectroCloudAuthWithoutSession({ stale }: { stale?: string } = {}) {
   let session: string | undefined;
   const asked: Array<{ signIn(token?: string): void; reject(): void }> = [];
   const getIdToken = jest.fn(async (options?: AuthRequestOptions) => {
-    if (session || options?.optional) return session ?? '';
+    // `stale`: the expired token a backend that cannot refresh keeps handing out.
+    if (session || options?.optional) return session ?? stale ?? '';
     return new Promise<string>((resolve, reject) =>
       asked.push({
         signIn: (token = SPECTROCLOUD_TOKEN) => resolve((session = token)),
