@@ -3,8 +3,8 @@ import { loadConfigSchema, type ConfigSchema } from '@backstage/config-loader';
 import type { JsonObject } from '@backstage/types';
 import { projectRoot } from './projectRoot';
 
-// The backend packages an app runs beside this module; the development
-// stack installs them, so their schemas are read from there.
+// The backend packages an app runs beside this module, which the
+// development stack runs: their schemas are read from the installed ones.
 const BACKEND_PACKAGES = [
   '@backstage/backend-defaults',
   '@backstage/plugin-auth-backend',
@@ -27,7 +27,6 @@ const schemas = new Map<SpectroCloudBackend, Promise<ConfigSchema>>();
  * keys refused.
  */
 export function appConfigSchema(backend: SpectroCloudBackend = 'published'): Promise<ConfigSchema> {
-  const stack = path.join(projectRoot, 'dev/stack');
   const cached = schemas.get(backend);
   if (cached) return cached;
   const schema = loadConfigSchema({
@@ -36,9 +35,9 @@ export function appConfigSchema(backend: SpectroCloudBackend = 'published'): Pro
       path.join(projectRoot, 'package.json'),
       ...[...BACKEND_PACKAGES, SPECTROCLOUD_BACKEND_PACKAGES[backend]].map(name => {
         try {
-          return require.resolve(`${name}/package.json`, { paths: [stack] });
+          return require.resolve(`${name}/package.json`, { paths: [projectRoot] });
         } catch {
-          throw new Error(`${name} is not installed in dev/stack: run \`npm ci --prefix dev/stack\` first.`);
+          throw new Error(`${name} is not installed: run \`npm ci\` first.`);
         }
       }),
     ],

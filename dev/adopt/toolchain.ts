@@ -5,6 +5,7 @@
 // test's scratch directory; nothing global is touched.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 import { PieceError } from '../lib/errors.ts';
@@ -58,12 +59,12 @@ export async function installToolchain({ dir, nodeMajor, registry, logFile }: { 
  * The app's backend keeps its database in better-sqlite3, whose install
  * (prebuild-install) downloads a prebuilt binary from GitHub, out of reach
  * here, and otherwise compiles SQLite for minutes. prebuild-install also takes
- * a local prebuild: the binary dev/stack's install built, when it is the
+ * a local prebuild: the binary the repository's install built, when it is the
  * version the app resolved and loads in the app's Node. Returns the variable
  * that names it, or none (the app's install compiles).
  */
 export function betterSqlitePrebuild({ appDir, dir, env }: { appDir: string; dir: string; env: NodeJS.ProcessEnv }): Record<string, string> {
-  const built = path.resolve(import.meta.dirname, '../stack/node_modules/better-sqlite3');
+  const built = path.dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json'));
   const { version } = JSON.parse(fs.readFileSync(path.join(built, 'package.json'), 'utf8')) as { version: string };
   if (!fs.readFileSync(path.join(appDir, 'yarn.lock'), 'utf8').includes(`resolution: "better-sqlite3@npm:${version}"`)) return {};
   let abi: string;

@@ -14,7 +14,6 @@ import { readDocumentSnippets, snippet } from '../lib/snippets.ts';
 import { HOST } from '../lib/loopback.ts';
 import { assertPortFree, spawnLogged, stopProcess, waitForHttp } from '../lib/processes.ts';
 import { createTemporaryDirectory, removeTemporaryDirectory, stopOnInterrupt } from '../lib/temporaryDirectory.ts';
-import { stackInstallProblem } from './install.ts';
 import type { PaletteVariant, StartedIssuer } from './issuer.ts';
 import { paletteVariables, startStandIns } from './standIns.ts';
 
@@ -137,8 +136,6 @@ export async function startStack({
   log = () => {},
 }: StackOptions = {}): Promise<Stack> {
   if (allowCatalogCluster && !catalogCluster) throw new PieceError('config', 'allowCatalogCluster needs catalogCluster');
-  const installProblem = stackInstallProblem();
-  if (installProblem) throw new PieceError('install', installProblem);
   if (!fs.existsSync(path.join(rootDir, 'node_modules/@backstage/cli'))) {
     throw new PieceError('install', 'the module has no node_modules: run `npm ci` first');
   }
