@@ -207,14 +207,16 @@ describe('an ID token that expired and was not renewed', () => {
     ['with the backend module', true],
     ['without it', false],
   ])('%s, asks the user once to sign in again, and the next request carries the new token', async (_, backendModule) => {
-    const spectroCloudAuth = spectroCloudAuthWithoutSession({ stale: idToken({ expiresIn: -60 }) });
+    const stale = idToken({ expiresIn: -60 });
+    const spectroCloudAuth = spectroCloudAuthWithoutSession({ stale });
     const { authProviders } = await startKubernetesApis({ spectroCloudAuth, backendModule });
 
+    // The backend module refuses the stale token for its clusters, saying why; without it, the tab shows the expiry.
+    const polls: string[] = [];
     for (let poll = 0; poll < 3; poll++) {
-      const request = objectsRequestAuth(authProviders);
-      if (backendModule) await request;
-      else await expect(request).rejects.toThrow(expect.objectContaining({ name: 'SpectroCloudSessionExpiredError' }));
+      polls.push(await objectsRequestAuth(authProviders).then(auth => auth.oidc.spectrocloud, (error: Error) => error.name));
     }
+    expect(polls).toEqual(Array(3).fill(backendModule ? stale : 'SpectroCloudSessionExpiredError'));
     expect(spectroCloudAuth.asked).toHaveLength(1);
     spectroCloudAuth.asked[0].signIn();
     await expect(objectsRequestAuth(authProviders)).resolves.toEqual(ALL_CREDENTIALS);
