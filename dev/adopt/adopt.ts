@@ -26,6 +26,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
+import type { Browser } from '@playwright/test';
 import { stringify } from 'yaml';
 
 import { clusterCard, DEFAULT_CHROMIUM_PATH, enterAsGuest, launchBrowser, signInFromDialog } from '../lib/browser.ts';
@@ -38,7 +39,6 @@ import { assertPortFree, run, stopAllProcesses } from '../lib/processes.ts';
 import { readDocumentSnippets, snippet } from '../lib/snippets.ts';
 import { createTemporaryDirectory, removeTemporaryDirectory } from '../lib/temporaryDirectory.ts';
 import { readAuditLog } from '../stack/kube-apiserver/auditLog.ts';
-import type { Browser } from '../stack/playwright.ts';
 import { paletteVariables, startStandIns, type StandIns } from '../stack/standIns.ts';
 import { addBeforeBackendStart, addToAppConfig, APP_NODE_MAJOR, createBackstageApp, PINNED_CREATE_APP_VERSION, runCommandSnippet, startWorkspacePackage, writeFileSnippet } from './generatedApp.ts';
 import { duplicatedBackstagePackages, installedPackages, packageName as nameOf, packagesBroughtBy, secondCopies, why } from './installedPackages.ts';

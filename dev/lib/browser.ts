@@ -2,7 +2,7 @@
 // in a Backstage app with this module: sign in with SpectroCloud and look at a
 // cluster's card on the Kubernetes tab. Used by the browser test (e2e) and the
 // adoption test.
-import { chromium, type Browser, type Locator, type Page } from '../stack/playwright.ts';
+import { chromium, type Browser, type Locator, type Page } from '@playwright/test';
 
 export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
