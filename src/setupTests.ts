@@ -1,4 +1,10 @@
 import '@testing-library/jest-dom';
+import { configure } from '@testing-library/react';
+
+// waitFor and findBy* give up after this long: a loaded two-core CI machine
+// takes more than the default second to boot a test app; a passing test
+// waits no longer for it.
+configure({ asyncUtilTimeout: 10_000 });
 
 // Upstream warnings that would bury real output: JSS (in material-ui) warns
 // "processedRuleToParse is not defined" for each style rule under jsdom, and
