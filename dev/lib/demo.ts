@@ -46,3 +46,15 @@ export const SECOND_ENVIRONMENT_CLUSTER = 'palette-eu-dev';
  * a SpectroCloud OIDC cluster whose address anyone who edits the catalog sets.
  */
 export const CATALOG_CLUSTER = 'palette-catalog';
+
+/**
+ * A SpectroCloud OIDC cluster whose Palette Kubernetes layer's OIDC identity
+ * provider is "Inherit from Tenant": its API server trusts the tenant's own
+ * IdP (TENANT_IDP_TRUST), so it answers every Palette token with 401.
+ */
+export const TENANT_IDP_CLUSTER = 'palette-tenant-idp';
+/**
+ * Its --oidc-issuer-url and --oidc-client-id. Nothing runs there: kube refuses
+ * a token of another issuer before any discovery.
+ */
+export const TENANT_IDP_TRUST = { issuerUrl: 'https://idp.tenant.example/oauth2/default', clientId: 'kubernetes' };

@@ -1,12 +1,13 @@
 // Starts the stack without the browser app, signs in over HTTP and checks
-// that the OIDC cluster sees the user and the service-account cluster does not;
-// then runs the README's config against every plausible Palette.
+// that the OIDC cluster sees the user, the service-account cluster does not
+// and the cluster that trusts another issuer refuses the token; then runs the
+// README's config against every plausible Palette.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 
 import { BrowserlessClient, type BackstageSession } from './browserlessClient.ts';
-import { ALICE, BOB, CLIENT_ID, COMPONENT, READER_GROUP, SECOND_ENVIRONMENT, SECOND_ENVIRONMENT_CLUSTER } from '../lib/demo.ts';
+import { ALICE, BOB, CLIENT_ID, COMPONENT, READER_GROUP, SECOND_ENVIRONMENT, SECOND_ENVIRONMENT_CLUSTER, TENANT_IDP_CLUSTER } from '../lib/demo.ts';
 import type { PaletteVariant } from './issuer.ts';
 import { readAuditLog, tokenFingerprint } from './kube-apiserver/auditLog.ts';
 import { SERVICE_ACCOUNT_USER } from './kube-apiserver/authentication.ts';
@@ -78,8 +79,13 @@ describe('the development stack', { timeout: 240_000 }, () => {
     assert.deepEqual(clusters['palette-dev'].errors, []);
     assert.equal(pods(clusters['palette-dev']).length, 2);
     assert.equal(pods(clusters['shared-sa']).length, 2);
+    assert.ok(clusters[TENANT_IDP_CLUSTER].errors.length > 0);
 
-    const lines = auditLinesOf(sessions.alice.providerInfo.idToken);
+    const all = auditLinesOf(sessions.alice.providerInfo.idToken);
+    // The cluster that trusts the tenant's own IdP refuses the token.
+    const refused = all.filter(line => line.cluster === TENANT_IDP_CLUSTER);
+    assert.ok(refused.length > 0 && refused.every(line => line.code === 401 && line.user === null));
+    const lines = all.filter(line => !refused.includes(line));
     assert.ok(lines.length > 0, "the OIDC cluster saw the user's token");
     for (const line of lines) {
       assert.equal(line.cluster, 'palette-dev');
@@ -96,7 +102,7 @@ describe('the development stack', { timeout: 240_000 }, () => {
     assert.ok(clusters['palette-dev'].errors.length > 0);
     assert.equal(pods(clusters['shared-sa']).length, 2);
 
-    const lines = auditLinesOf(sessions.bob.providerInfo.idToken);
+    const lines = auditLinesOf(sessions.bob.providerInfo.idToken).filter(line => line.cluster !== TENANT_IDP_CLUSTER);
     assert.ok(lines.length > 0);
     assert.ok(lines.every(line => line.user === BOB.email && line.code === 403));
   });

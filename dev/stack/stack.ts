@@ -1,5 +1,5 @@
 // The development environment: an OIDC issuer standing in for SpectroCloud
-// Palette, two Kubernetes API stand-ins (more on request), the Backstage
+// Palette, three Kubernetes API stand-ins (more on request), the Backstage
 // backend and the development app. npm start (start.ts), the smoke test and
 // the browser test start it through startStack().
 import { randomBytes } from 'node:crypto';

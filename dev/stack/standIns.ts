@@ -1,11 +1,11 @@
-// The SpectroCloud issuer and the two Kubernetes API stand-ins (and, on
+// The SpectroCloud issuer and the three Kubernetes API stand-ins (and, on
 // request, a second Palette's and a catalog-declared cluster's), with the demo
 // users, client, clusters and RBAC, on free ports of 127.0.0.1 and with
 // secrets made now. npm start (stack.ts) and the adoption test start them here.
 import { randomBytes } from 'node:crypto';
 
 import { PieceError } from '../lib/errors.ts';
-import { CATALOG_CLUSTER, CLIENT_ID, COMPONENT, DEMO_USERS, READER_GROUP, SECOND_ENVIRONMENT, SECOND_ENVIRONMENT_CLUSTER, spectroCloudRedirectUri } from '../lib/demo.ts';
+import { CATALOG_CLUSTER, CLIENT_ID, COMPONENT, DEMO_USERS, READER_GROUP, SECOND_ENVIRONMENT, SECOND_ENVIRONMENT_CLUSTER, TENANT_IDP_CLUSTER, TENANT_IDP_TRUST, spectroCloudRedirectUri } from '../lib/demo.ts';
 import { startIssuer, type IssuerOptions, type StartedIssuer } from './issuer.ts';
 import { SERVICE_ACCOUNT_USER } from './kube-apiserver/authentication.ts';
 import { demoFixtures } from './kube-apiserver/resourceStore.ts';
@@ -87,7 +87,7 @@ export async function startStandIns({
     const serviceAccountToken = randomBytes(24).toString('base64url');
 
     const readEverything = { verbs: ['get', 'list'], resources: ['*'] };
-    const readers = [{ subjects: [{ kind: 'Group' as const, name: READER_GROUP }], ...readEverything }];
+    const readers = [{ name: `${READER_GROUP}-view`, role: 'view', subjects: [{ kind: 'Group' as const, name: READER_GROUP }], ...readEverything }];
     const standIns = [
       {
         name: 'palette-dev',
@@ -99,7 +99,13 @@ export async function startStandIns({
         name: 'shared-sa',
         config: { authProvider: 'serviceAccount', serviceAccountToken },
         serviceAccountToken,
-        bindings: [{ subjects: [{ kind: 'User' as const, name: SERVICE_ACCOUNT_USER }], ...readEverything }],
+        bindings: [{ name: 'backstage-view', role: 'view', subjects: [{ kind: 'User' as const, name: SERVICE_ACCOUNT_USER }], ...readEverything }],
+      },
+      {
+        name: TENANT_IDP_CLUSTER,
+        config: { authProvider: 'oidc', oidcTokenProvider: 'spectrocloud' },
+        oidc: TENANT_IDP_TRUST,
+        bindings: readers,
       },
     ];
     const clusters: Record<string, unknown>[] = [];

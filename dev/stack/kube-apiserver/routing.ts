@@ -1,12 +1,15 @@
-// The HTTP routes, and nothing beyond what the Kubernetes backend calls:
-// cluster-wide lists of the resource types it fetches for an entity, and pod
-// logs (through its proxy). Replies are shaped as kube shapes them, errors as
-// `Status` objects.
+// The HTTP routes, and nothing beyond what Backstage calls: cluster-wide
+// lists of the resource types the Kubernetes backend fetches for an entity,
+// pod logs (through its proxy), and the reviews a user asks about themselves
+// (through its proxy, with their own token). Replies are shaped as kube shapes
+// them, errors as `Status` objects.
+import type { UserInfo } from './authentication.ts';
+import { authorize, type Binding } from './rbacAuthorization.ts';
 import { kubeTime, servedKind, type KubeObject, type ResourceStore } from './resourceStore.ts';
 
 /** A request as RBAC and the audit log see it, like kube's RequestInfo. */
 export interface ResourceRequest {
-  verb: 'list' | 'get';
+  verb: 'list' | 'get' | 'create';
   /** '' is the core group */
   group: string;
   version: string;
@@ -24,9 +27,19 @@ export interface Reply {
 
 const POD_LOG = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/;
 const LIST = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))\/([^/]+)$/;
+// Any authenticated user may create these (BASIC_USER).
+const SELF_REVIEWS = [
+  '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+  '/apis/authentication.k8s.io/v1beta1/selfsubjectreviews',
+  '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+];
 
 /** The served request `method` and `url` ask for; undefined for anything else. */
 export function route(method: string | undefined, url: URL): ResourceRequest | undefined {
+  if (method === 'POST' && SELF_REVIEWS.includes(url.pathname)) {
+    const [, , group, version, resource] = url.pathname.split('/');
+    return { verb: 'create', group, version, resource };
+  }
   if (method !== 'GET') return undefined;
   const podLogPath = POD_LOG.exec(url.pathname);
   if (podLogPath) {
@@ -45,6 +58,29 @@ export function route(method: string | undefined, url: URL): ResourceRequest | u
 /** Answers a request that `route` accepted and RBAC allowed. */
 export function answer(request: ResourceRequest, url: URL, store: ResourceStore): Reply {
   return request.subresource === 'log' ? podLog(request, url, store) : listObjects(request, url, store);
+}
+
+/**
+ * Answers a self review that `route` accepted and RBAC allowed, from the
+ * caller's authentication and the cluster's bindings: who they are, or whether
+ * they may do what `spec.resourceAttributes` asks.
+ */
+export function answerReview({ group, version, resource }: ResourceRequest, body: string, user: UserInfo, bindings: Binding[]): Reply {
+  const kind = resource === 'selfsubjectreviews' ? 'SelfSubjectReview' : 'SelfSubjectAccessReview';
+  let review: any;
+  try {
+    review = JSON.parse(body);
+  } catch {
+    // Refused below, as kube refuses a body it cannot decode.
+  }
+  if (review?.kind !== kind) return statusReply(400, 'BadRequest', `the object provided is unrecognized (must be of type ${kind})`);
+  const reviewed = (fields: object) => jsonReply(201, { kind, apiVersion: `${group}/${version}`, metadata: { creationTimestamp: null }, ...fields });
+  if (kind === 'SelfSubjectReview') return reviewed({ status: { userInfo: { username: user.user, groups: user.groups } } });
+  const attributes = review.spec?.resourceAttributes;
+  if (!attributes) return statusReply(422, 'Invalid', `${kind}.authorization.k8s.io "" is invalid: spec.resourceAttributes: Required value`);
+  const decision = authorize(bindings, user, { verb: '', group: '', resource: '', ...attributes });
+  // kube's RBAC gives no reason for a plain deny.
+  return reviewed({ spec: review.spec, status: decision.allowed ? { allowed: true, reason: decision.reason } : { allowed: false } });
 }
 
 function listObjects({ group, version, resource }: ResourceRequest, url: URL, store: ResourceStore): Reply {

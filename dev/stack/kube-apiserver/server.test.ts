@@ -1,6 +1,6 @@
 // The Kubernetes API stand-in's contract with the proofs that use it, with real
 // ID tokens from the issuer stand-in: kube's OIDC authentication, RBAC answers
-// worded as kube words them, the demo objects, and the audit log.
+// worded as kube words them, the demo objects, self reviews, and the audit log.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
 
 import { signInWithAuthorizationCode } from '../browserlessClient.ts';
-import { ALICE, BOB, CLIENT_ID, COMPONENT, DEFAULT_BACKEND_PORT, READER_GROUP, spectroCloudRedirectUri, type DemoUser } from '../../lib/demo.ts';
+import { ALICE, BOB, CLIENT_ID, COMPONENT, DEFAULT_BACKEND_PORT, READER_GROUP, TENANT_IDP_CLUSTER, TENANT_IDP_TRUST, spectroCloudRedirectUri, type DemoUser } from '../../lib/demo.ts';
 import { startIssuer, type StartedIssuer } from '../issuer.ts';
 import { HOST } from '../../lib/loopback.ts';
 import { createTemporaryDirectory, removeTemporaryDirectory } from '../../lib/temporaryDirectory.ts';
@@ -29,7 +29,9 @@ const CAROL: DemoUser = { id: 'carol', email: 'carol@example.com', name: 'Carol 
 const USERS = [ALICE, BOB, CAROL];
 const PODS = `/api/v1/pods?labelSelector=${encodeURIComponent(`backstage.io/kubernetes-id=${COMPONENT}`)}`;
 const UNAUTHORIZED = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
-const readers = { subjects: [{ kind: 'Group' as const, name: READER_GROUP }], verbs: ['get', 'list'], resources: ['*'] };
+const readers = { name: `${READER_GROUP}-view`, role: 'view', subjects: [{ kind: 'Group' as const, name: READER_GROUP }], verbs: ['get', 'list'], resources: ['*'] };
+const SELF_REVIEW = '/apis/authentication.k8s.io/v1/selfsubjectreviews';
+const ACCESS_REVIEW = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
 
 let dir: string;
 let auditLogPath: string;
@@ -37,17 +39,21 @@ let issuer: StartedIssuer;
 let shortIssuer: StartedIssuer;
 let kube: StartedKubeApiServer;
 let kubeShort: StartedKubeApiServer;
+let kubeTenantIdp: StartedKubeApiServer;
 const kubeLog: string[] = [];
 const serviceAccountToken = `sa-${randomBytes(24).toString('base64url')}`;
 const tokens: Record<string, string> = {};
 const idTokenFor = async (from: StartedIssuer, c: typeof BACKSTAGE, userId: string) => (await signInWithAuthorizationCode({ ...from, client: c, userId })).id_token;
 
-/** GET against a stand-in; `token` undefined sends no Authorization header. */
-async function get(pathAndQuery: string, token?: string, server = kube): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${server.url}${pathAndQuery}`, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+/** GET against a stand-in, or POST `body`; `token` undefined sends no Authorization header. */
+async function get(pathAndQuery: string, token?: string, server = kube, body?: string): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+  const response = await fetch(`${server.url}${pathAndQuery}`, { method: body === undefined ? 'GET' : 'POST', headers, body });
   const json = response.headers.get('content-type')?.startsWith('application/json');
   return { status: response.status, body: json ? await response.json() : await response.text() };
 }
+/** POST `body`, as JSON unless a string. */
+const post = (pathAndQuery: string, body: unknown, token?: string, server = kube) => get(pathAndQuery, token, server, typeof body === 'string' ? body : JSON.stringify(body));
 
 before(async () => {
   dir = createTemporaryDirectory('kube-test');
@@ -62,14 +68,15 @@ before(async () => {
     serviceAccountToken,
     bindings: [
       readers,
-      { subjects: [{ kind: 'Group', name: 'system:serviceaccounts' }], verbs: ['get', 'list'], resources: ['pods'] },
-      { subjects: [{ kind: 'User', name: BOB.email }], verbs: ['list'], resources: ['services'] },
+      { name: 'serviceaccounts-pods', role: 'pod-reader', subjects: [{ kind: 'Group', name: 'system:serviceaccounts' }], verbs: ['get', 'list'], resources: ['pods'] },
+      { name: 'bob-services', role: 'service-lister', subjects: [{ kind: 'User', name: BOB.email }], verbs: ['list'], resources: ['services'] },
     ],
     fixtures: demoFixtures(COMPONENT),
     auditLogPath,
     log,
   });
   kubeShort = await startKubeApiServer({ name: 'standin-short', oidc: { issuerUrl: shortIssuer.issuer, clientId: CLIENT_ID }, bindings: [readers], fixtures: [], auditLogPath, log });
+  kubeTenantIdp = await startKubeApiServer({ name: TENANT_IDP_CLUSTER, oidc: TENANT_IDP_TRUST, bindings: [readers], fixtures: [], auditLogPath, log });
   [tokens.alice, tokens.bob, tokens.carol, tokens.otherAudience, tokens.otherIssuer] = await Promise.all([
     idTokenFor(issuer, BACKSTAGE, ALICE.id),
     idTokenFor(issuer, BACKSTAGE, BOB.id),
@@ -80,7 +87,7 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all([kube?.close(), kubeShort?.close(), issuer?.close(), shortIssuer?.close()]);
+  await Promise.all([kube?.close(), kubeShort?.close(), kubeTenantIdp?.close(), issuer?.close(), shortIssuer?.close()]);
   removeTemporaryDirectory(dir);
 });
 
@@ -138,6 +145,30 @@ test('401 for no, garbage, forged, HS256, other-audience, other-issuer and unver
   assert.deepEqual(await get(PODS, tokens.expiring, kubeShort), { status: 401, body: UNAUTHORIZED });
 });
 
+test('self reviews: who the token says the caller is, and whether RBAC lets them do what they ask', async () => {
+  for (const version of ['v1', 'v1beta1']) {
+    const apiVersion = `authentication.k8s.io/${version}`;
+    assert.deepEqual(await post(`/apis/${apiVersion}/selfsubjectreviews`, { apiVersion, kind: 'SelfSubjectReview' }, tokens.alice), {
+      status: 201,
+      body: { kind: 'SelfSubjectReview', apiVersion, metadata: { creationTimestamp: null }, status: { userInfo: { username: ALICE.email, groups: [READER_GROUP, 'system:authenticated'] } } },
+    });
+  }
+  const listPods = { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: 'list', resource: 'pods' } } };
+  const reason = `RBAC: allowed by ClusterRoleBinding "${READER_GROUP}-view" of ClusterRole "view" to Group "${READER_GROUP}"`;
+  assert.deepEqual(await post(ACCESS_REVIEW, listPods, tokens.alice), { status: 201, body: { ...listPods, metadata: { creationTimestamp: null }, status: { allowed: true, reason } } });
+  assert.deepEqual(await post(ACCESS_REVIEW, listPods, tokens.bob), { status: 201, body: { ...listPods, metadata: { creationTimestamp: null }, status: { allowed: false } } });
+});
+
+test('self reviews: 401 without a token the cluster trusts (a Palette token where the tenant IdP is trusted), 400 for a body that is no review', async () => {
+  const review = { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' };
+  assert.deepEqual(await post(SELF_REVIEW, review), { status: 401, body: UNAUTHORIZED });
+  assert.deepEqual(await post(SELF_REVIEW, review, tokens.alice, kubeTenantIdp), { status: 401, body: UNAUTHORIZED });
+  for (const body of ['{not json', { ...review, kind: 'SelfSubjectAccessReview' }]) {
+    const { status, body: reply } = await post(SELF_REVIEW, body, tokens.alice);
+    assert.deepEqual([status, reply.reason], [400, 'BadRequest']);
+  }
+});
+
 test('audit lines say who did what and how it was answered, naming tokens by fingerprint only', async () => {
   const raw = await readFile(auditLogPath, 'utf8');
   const lines: AuditRecord[] = raw.trimEnd().split('\n').map(line => JSON.parse(line));
@@ -156,6 +187,8 @@ test('audit lines say who did what and how it was answered, naming tokens by fin
   assert.ok(refused.some(line => line.tokenFingerprint === null), 'the request without a token');
   assert.ok(refused.some(line => line.cluster === 'standin-short' && line.authError?.includes('"exp"')), 'the expired token, with the reason');
   assert.ok(refused.some(line => line.authError === 'email not verified'));
+  assert.ok(refused.some(line => line.cluster === TENANT_IDP_CLUSTER && line.authError === 'token issued by an untrusted issuer'), 'refused before any discovery');
+  assert.deepEqual(lines.filter(line => line.user === BOB.email && line.resource === 'selfsubjectaccessreviews').map(line => [line.verb, line.code]), [['create', 201]]);
   const logText = kubeLog.join('\n');
   for (const secret of [...Object.values(tokens), serviceAccountToken]) {
     assert.ok(!raw.includes(secret) && !raw.includes(secret.split('.').at(-1)!), 'token text in the audit log');

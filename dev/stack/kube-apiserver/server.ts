@@ -1,20 +1,21 @@
 // A stand-in for a Kubernetes API server, faithful where Backstage's
 // Kubernetes backend touches one. Each request is authenticated
 // (authentication.ts), routed (routing.ts), authorized (rbacAuthorization.ts),
-// answered from the resource store (resourceStore.ts) and written to the
-// audit log (auditLog.ts).
+// answered from the resource store (resourceStore.ts), or for a self review
+// from that authentication and RBAC, and written to the audit log (auditLog.ts).
 //
 // Plain HTTP on 127.0.0.1: Backstage's cluster entry points at
 // http://127.0.0.1:<port> with skipTLSVerify. Token text is never logged,
 // echoed or written.
 import http from 'node:http';
+import { text } from 'node:stream/consumers';
 
 import { HOST, closeServer, listen } from '../../lib/loopback.ts';
 import { redactPath, tokenFacts, writeAuditRecord } from './auditLog.ts';
 import { bearerToken, createAuthenticator, type OidcTrust } from './authentication.ts';
-import { authorize, resourceName, type Binding } from './rbacAuthorization.ts';
+import { authorize, BASIC_USER, resourceName, type Binding } from './rbacAuthorization.ts';
 import { createResourceStore, type KubeObject } from './resourceStore.ts';
-import { answer, forbidden, notFound, route, statusReply, unauthorized, type Reply } from './routing.ts';
+import { answer, answerReview, forbidden, notFound, route, statusReply, unauthorized, type Reply } from './routing.ts';
 
 export interface KubeApiServerOptions {
   /** The cluster's name, recorded in the audit log. */
@@ -23,6 +24,7 @@ export interface KubeApiServerOptions {
   oidc?: OidcTrust;
   /** A static bearer token for system:serviceaccount:default:backstage. */
   serviceAccountToken?: string;
+  /** Beside kube's built-in system:basic-user binding (BASIC_USER), which every cluster has. */
   bindings: Binding[];
   fixtures: KubeObject[];
   /** JSON lines, appended; without it nothing is audited. */
@@ -36,13 +38,15 @@ export interface StartedKubeApiServer {
 }
 
 export async function startKubeApiServer(options: KubeApiServerOptions): Promise<StartedKubeApiServer> {
-  const { name, oidc, serviceAccountToken, bindings, fixtures, auditLogPath, log } = options;
+  const { name, oidc, serviceAccountToken, fixtures, auditLogPath, log } = options;
+  const bindings = [...options.bindings, BASIC_USER];
   const authenticate = createAuthenticator({ oidc, serviceAccountToken });
   const store = createResourceStore(fixtures);
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = new URL(req.url ?? '/', `http://${HOST}`);
     const request = route(req.method, url);
+    const body = await text(req);
     const token = bearerToken(req.headers.authorization);
     const authentication = await authenticate(token);
     const user = 'error' in authentication ? undefined : authentication;
@@ -53,7 +57,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
     else if (!request) reply = notFound();
     else {
       const authorization = authorize(bindings, user, request);
-      reply = authorization.allowed ? answer(request, url, store) : forbidden(request, authorization.message);
+      if (!authorization.allowed) reply = forbidden(request, authorization.message);
+      else reply = request.verb === 'create' ? answerReview(request, body, user, bindings) : answer(request, url, store);
     }
 
     const path = redactPath(req.url);
