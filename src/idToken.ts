@@ -27,9 +27,11 @@ export type IdTokenProblem =
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-// The JSON object a JWS segment encodes, or undefined. Only ASCII claims are
-// read, so the bytes need no UTF-8 decoding.
-function decodeObject(segment: string): Record<string, unknown> | undefined {
+/**
+ * The JSON object a JWS segment encodes, or undefined. Its strings keep
+ * their UTF-8 bytes as characters: the checks read only ASCII claims.
+ */
+export function decodeObject(segment: string): Record<string, unknown> | undefined {
   if (!BASE64URL.test(segment)) return undefined;
   try {
     const value: unknown = JSON.parse(atob(segment.replace(/-/g, '+').replace(/_/g, '/')));

@@ -1,13 +1,5 @@
-import {
-  ApiBlueprint,
-  createFrontendModule,
-  createFrontendPlugin,
-  googleAuthApiRef,
-  microsoftAuthApiRef,
-  type FrontendFeature,
-} from '@backstage/frontend-plugin-api';
+import { ApiBlueprint, createFrontendPlugin, type FrontendFeature } from '@backstage/frontend-plugin-api';
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
-import { KubernetesAuthProviders, kubernetesAuthProvidersApiRef } from '@backstage/plugin-kubernetes-react';
 import type { JsonObject } from '@backstage/types';
 import { act, waitFor } from '@testing-library/react';
 import spectroCloudModule from './index';
@@ -20,6 +12,7 @@ import {
   fakeSpectroCloudAuth,
   idToken,
   loadKubernetesObjects,
+  otherProvidersModule,
   renderKubernetesObjects,
   SPECTROCLOUD_TOKEN,
   spectroCloudAuthWithoutSession,
@@ -386,21 +379,6 @@ describe('kubernetes.spectroCloudAuth.tokenProviderName', () => {
 });
 
 // Another package's module that brings its own Kubernetes auth providers.
-const otherProvidersModule = (name: string) =>
-  createFrontendModule({
-    pluginId: 'kubernetes',
-    extensions: [
-      ApiBlueprint.make({
-        name,
-        params: defineParams =>
-          defineParams({
-            api: kubernetesAuthProvidersApiRef,
-            deps: { microsoftAuthApi: microsoftAuthApiRef, googleAuthApi: googleAuthApiRef },
-            factory: deps => new KubernetesAuthProviders(deps),
-          }),
-      }),
-    ],
-  });
 
 describe('at app start', () => {
   it('reports nothing when the app has auth.spectrocloud and this module\'s providers', async () => {

@@ -1,17 +1,17 @@
 import { useEffect, useState } from 'react';
 import {
-  ApiBlueprint, AppRootElementBlueprint, appTreeApiRef, configApiRef, createFrontendModule,
+  ApiBlueprint, AppRootElementBlueprint, appTreeApiRef, configApiRef, createFrontendModule, createRouteRef, PageBlueprint,
   discoveryApiRef, errorApiRef, fetchApiRef, gitlabAuthApiRef, googleAuthApiRef, identityApiRef, microsoftAuthApiRef,
   oauthRequestApiRef, oktaAuthApiRef, oneloginAuthApiRef, useApi, useApiHolder, type OpenIdConnectApi,
 } from '@backstage/frontend-plugin-api';
-import { KubernetesAuthProviders, kubernetesAuthProvidersApiRef, type KubernetesAuthProvidersApi } from '@backstage/plugin-kubernetes-react';
+import { KubernetesAuthProviders, kubernetesAuthProvidersApiRef } from '@backstage/plugin-kubernetes-react';
 import { backendModuleCheck } from './backendModuleCheck';
 import { readTokenSources, type TokenSource } from './config';
 import * as errors from './errors';
 import { askOnce, guardIdTokens } from './idToken';
 import { createSpectroCloudAuth, spectroCloudAuthApi as optInSpectroCloudAuthApi } from './SpectroCloudAuth';
 import { spectroCloudAuthApiRef } from './spectroCloudAuthApiRef';
-import { forSignedInUser, noteSignInAtLoad } from './userSessions';
+import { forSignedInUser, noteSignInAtLoad, type SpectroCloudAuthProviders } from './userSessions';
 
 const deps = {
   microsoftAuthApi: microsoftAuthApiRef,
@@ -31,15 +31,15 @@ const deps = {
 function createAuthProviders({
   microsoftAuthApi, googleAuthApi, oktaAuthApi, oneloginAuthApi, gitlabAuthApi, spectroCloudAuthApi,
   configApi, discoveryApi, fetchApi, identityApi, oauthRequestApi,
-}: { [K in keyof typeof deps]: (typeof deps)[K]['T'] }): KubernetesAuthProvidersApi {
+}: { [K in keyof typeof deps]: (typeof deps)[K]['T'] }): SpectroCloudAuthProviders {
   // auth.spectrocloud for the default token source; a client of its own for
   // each environment, so that their sessions never touch one another. Each
   // serves only the Backstage user whose session it is.
-  const spectroCloud = readTokenSources(configApi).map(source => {
+  const sessions = readTokenSources(configApi).map(source => {
     const auth = source.authProvider
       ? createSpectroCloudAuth({ configApi, discoveryApi, oauthRequestApi }, { id: source.authProvider, title: source.title })
       : spectroCloudAuthApi;
-    return { source, auth: forSignedInUser(auth, source, identityApi) };
+    return { source, auth: forSignedInUser(auth, source, identityApi), session: auth };
   });
   const withSpectroCloud = (policy: (auth: OpenIdConnectApi, source: TokenSource) => OpenIdConnectApi) =>
     new KubernetesAuthProviders({
@@ -51,7 +51,7 @@ function createAuthProviders({
         microsoft: microsoftAuthApi,
         okta: oktaAuthApi,
         onelogin: oneloginAuthApi,
-        ...Object.fromEntries(spectroCloud.map(({ source, auth }) => [source.name, policy(auth, source)])),
+        ...Object.fromEntries(sessions.map(({ source, auth }) => [source.name, policy(auth, source)])),
       },
     });
   // The tab's objects request decorates its body; pod logs and other proxy
@@ -62,6 +62,7 @@ function createAuthProviders({
   return {
     decorateRequestBodyForAuth: (authProvider, body) => forObjects.decorateRequestBodyForAuth(authProvider, body),
     getCredentials: authProvider => forProxy.getCredentials(authProvider),
+    sessions,
   };
 }
 
@@ -105,6 +106,18 @@ const startupCheck = AppRootElementBlueprint.make({
   params: { element: <StartupCheck /> },
 });
 
+// Who each user is on each cluster, and why a 401 or 403: loaded when opened.
+const accessPage = PageBlueprint.make({
+  name: 'access',
+  params: {
+    path: '/kubernetes-access',
+    // In the app's navigation with the Kubernetes plugin's icon.
+    title: 'Kubernetes access',
+    routeRef: createRouteRef(),
+    loader: () => import('./AccessPage').then(page => <page.AccessPage />),
+  },
+});
+
 /**
  * Adds SpectroCloud (Palette) OIDC ID tokens to the Kubernetes plugin, beside
  * its own Microsoft, Google and OIDC providers.
@@ -113,5 +126,5 @@ const startupCheck = AppRootElementBlueprint.make({
  */
 export const kubernetesModuleSpectroCloudAuth = createFrontendModule({
   pluginId: 'kubernetes',
-  extensions: [pluginAuthProvidersOverride, spectroCloudAuthProviders, optInSpectroCloudAuthApi, startupCheck],
+  extensions: [pluginAuthProvidersOverride, spectroCloudAuthProviders, optInSpectroCloudAuthApi, startupCheck, accessPage],
 });

@@ -1,4 +1,5 @@
 import type { BackstageIdentityApi, IdentityApi, OpenIdConnectApi, SessionApi } from '@backstage/frontend-plugin-api';
+import type { KubernetesAuthProvidersApi } from '@backstage/plugin-kubernetes-react';
 import type { TokenSource } from './config';
 
 /** A SpectroCloud auth API: the OIDC part is required, the rest is used where present. */
@@ -54,3 +55,9 @@ export function forSignedInUser(auth: SpectroCloudSessionApi, source: TokenSourc
     },
   };
 }
+
+/** A token source: its auth API for the signed-in user's tokens, and the session behind it. */
+export type SourceSession = { source: TokenSource; auth: OpenIdConnectApi; session: SpectroCloudSessionApi };
+
+/** This module's Kubernetes auth providers, with the sessions whose tokens they send, for the access page. */
+export type SpectroCloudAuthProviders = KubernetesAuthProvidersApi & { sessions: SourceSession[] };

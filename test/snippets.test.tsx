@@ -10,6 +10,8 @@ import {
   ALL_CREDENTIALS,
   baseConfig,
   loadKubernetesObjects,
+  builtAccessPage,
+  openAccessPage,
   SPECTROCLOUD_TOKEN,
   startTestApp,
   type Cluster,
@@ -64,6 +66,10 @@ const backendModuleName = () => JSON.parse(fs.readFileSync(path.join(projectRoot
 const publishedModuleName = () => snippet('backend-install').trim().split(/\s+/).pop()!;
 
 const checks: Record<string, Check> = {
+  'access-page-off': both(validAppConfig, async text => {
+    const { app } = await openAccessPage({ config: parse(text) });
+    expect(builtAccessPage(app)).toBeUndefined();
+  }),
   'app-config': both(validAppConfig, async text => {
     const { apis } = await startTestApp({ features: [kubernetesPlugin, spectroCloudModule], config: { ...baseConfig, ...parse(text) } });
     expect(apis.get(spectroCloudAuthApiRef)).toBeDefined();

@@ -206,7 +206,7 @@ describe('a SpectroCloud token that Kubernetes would refuse', () => {
     const errors = await backend.objects(EXPIRED_TOKEN);
 
     expect(errors.palette).toEqual(fetchError(expect.stringContaining(expired)));
-    expect(errors.palette[0].message).toMatch(/\): sign in with SpectroCloud again to see this cluster's resources\.$/);
+    expect(errors.palette[0].message).toMatch(/\): sign in with SpectroCloud again, here or on the Kubernetes access page, to see this cluster's resources\.$/);
     expect(clusters.palette.authorizations).toEqual([]);
     expect(new Set(clusters.shared.authorizations)).toEqual(new Set(['Bearer shared-token']));
   });

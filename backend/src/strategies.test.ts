@@ -77,7 +77,7 @@ describe('a SpectroCloud cluster asked for without its token', () => {
     const wrapped = skipClustersWithoutToken(fetcher);
     const palette = cluster('palette-dev', 'palette');
     const withoutToken = await wrapped.fetchObjectsForService(fetchParams(palette, await strategy.getCredential(palette, {})));
-    expect(withoutToken).toEqual({ errors: [{ errorType: 'FETCH_ERROR', message: "Sign in with SpectroCloud EU to see this cluster's resources." }], responses: [] });
+    expect(withoutToken).toEqual({ errors: [{ errorType: 'FETCH_ERROR', message: "Sign in with SpectroCloud EU to see this cluster's resources: the Kubernetes access page has a button for it." }], responses: [] });
     expect(fetcher.fetchObjectsForService).not.toHaveBeenCalled();
 
     const okta = cluster('okta-cluster', 'okta');

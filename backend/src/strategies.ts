@@ -11,7 +11,7 @@ import { oidcRegisteredBefore } from './errors';
 import { idTokenProblem, type IdTokenProblem } from './idToken';
 
 /** What a cluster shows when it needs a token of the Palette `title` that the request lacks. */
-export const signInMessage = (title: string) => `Sign in with ${title} to see this cluster's resources.`;
+export const signInMessage = (title: string) => `Sign in with ${title} to see this cluster's resources: the Kubernetes access page has a button for it.`;
 
 const untrustedCatalogClusterMessage = (title: string, url: string) =>
   `This cluster is declared in the catalog, and kubernetes.spectroCloudAuth.allowedCatalogClusterUrls does not list its URL ${url}: it gets no ${title} token.`;
@@ -21,7 +21,7 @@ function tokenProblemMessage(title: string, problem: IdTokenProblem): string {
   if ('malformed' in problem) return `The ${title} token is no ID token (${problem.malformed}): ${idTokenProvider}, to see this cluster's resources.`;
   if ('alg' in problem) return `The ${title} token is signed ${problem.alg}, which Kubernetes never accepts: reload the page, or ${idTokenProvider}, to see this cluster's resources.`;
   const now = new Date();
-  return `The ${title} ID token ${problem.expiresAt <= now ? 'expired' : 'expires'} at ${problem.expiresAt.toISOString()} (backend clock: ${now.toISOString()}): sign in with ${title} again to see this cluster's resources.`;
+  return `The ${title} ID token ${problem.expiresAt <= now ? 'expired' : 'expires'} at ${problem.expiresAt.toISOString()} (backend clock: ${now.toISOString()}): sign in with ${title} again, here or on the Kubernetes access page, to see this cluster's resources.`;
 }
 
 // Credentials that stand for a SpectroCloud token the cluster may not have.

@@ -2,7 +2,7 @@
 // piece and removes its temporary directory (KEEP_TEMP=1 keeps it).
 import fs from 'node:fs';
 
-import { CATALOG_CLUSTER, COMPONENT, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, DEMO_USERS, SECOND_ENVIRONMENT, SECOND_ENVIRONMENT_CLUSTER } from '../lib/demo.ts';
+import { CATALOG_CLUSTER, COMPONENT, DEFAULT_APP_PORT, DEFAULT_BACKEND_PORT, DEMO_USERS, SECOND_ENVIRONMENT, SECOND_ENVIRONMENT_CLUSTER, TENANT_IDP_CLUSTER } from '../lib/demo.ts';
 import { LOCAL_CONFIG_PATH, authBackendFrom, paletteVariantFrom, startStack } from './stack.ts';
 
 const startedAt = Date.now();
@@ -25,12 +25,14 @@ try {
   });
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
   console.log(`\nReady in ${seconds} s. Open ${stack.appUrl}/catalog/default/component/${COMPONENT}/kubernetes`);
+  console.log(`Who each user is on each cluster, and why a 401 or 403: ${stack.appUrl}/kubernetes-access`);
   if (stack.issuer) {
     console.log('Sign in with SpectroCloud as one of the demo users:');
     for (const user of DEMO_USERS) {
       console.log(`  ${user.id.padEnd(6)} ${user.email}  groups: ${user.groups.join(', ')}`);
     }
     console.log('alice may read the OIDC cluster palette-dev; bob is denied there. shared-sa uses a service account.');
+    console.log(`${TENANT_IDP_CLUSTER} trusts the tenant's own IdP ("Inherit from Tenant"): every Palette token gets 401 there.`);
     console.log(`Issuer:    ${stack.issuer.issuer}`);
     if (stack.secondIssuer) console.log(`Second Palette (${SECOND_ENVIRONMENT.title}, cluster ${SECOND_ENVIRONMENT_CLUSTER}): ${stack.secondIssuer.issuer}`);
     if (stack.catalogClusterUrl) {

@@ -1,5 +1,8 @@
 import { useEffect } from 'react';
 import {
+  ApiBlueprint,
+  appTreeApiRef,
+  createFrontendModule,
   fetchApiRef,
   gitlabAuthApiRef,
   googleAuthApiRef,
@@ -19,7 +22,7 @@ import {
   type TestAppRenderResult,
 } from '@backstage/frontend-test-utils';
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
-import { kubernetesApiRef, kubernetesAuthProvidersApiRef, useKubernetesObjects } from '@backstage/plugin-kubernetes-react';
+import { KubernetesAuthProviders, kubernetesApiRef, kubernetesAuthProvidersApiRef, useKubernetesObjects } from '@backstage/plugin-kubernetes-react';
 import type { Entity } from '@backstage/catalog-model';
 import type { JsonObject } from '@backstage/types';
 import { act, waitFor } from '@testing-library/react';
@@ -139,12 +142,17 @@ export function fakeKubernetesBackend(clusters: Cluster[] = CLUSTERS, backendMod
   const requests: Request[] = [];
   // Replaces the backend module's answer to the token-providers check while set.
   let tokenProvidersAnswer: ((init?: RequestInit) => Promise<Response>) | undefined;
+  // Answers the proxy (pod logs, the access page's reviews) while set.
+  let proxyAnswer: ((request: Request & { cluster: string; path: string }) => Response) | undefined;
   const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = String(input);
     const headers = Object.fromEntries(
       Object.entries((init?.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]),
     );
-    requests.push({ url, method: init?.method ?? 'GET', headers, body: init?.body ? JSON.parse(String(init.body)) : undefined });
+    const request = { url, method: init?.method ?? 'GET', headers, body: init?.body ? JSON.parse(String(init.body)) : undefined };
+    requests.push(request);
+    const [, proxyPath] = url.split('/api/kubernetes/proxy');
+    if (proxyPath && proxyAnswer) return proxyAnswer({ ...request, cluster: headers['backstage-kubernetes-cluster'], path: proxyPath });
     if (url.endsWith(TOKEN_PROVIDERS_PATH)) {
       if (tokenProvidersAnswer) return tokenProvidersAnswer(init);
       if (!backendModule) return new Response('Not found', { status: 404 });
@@ -159,6 +167,7 @@ export function fakeKubernetesBackend(clusters: Cluster[] = CLUSTERS, backendMod
     proxyRequests: () => requests.filter(r => r.url.includes('/proxy/')),
     backendModuleChecks: () => requests.filter(r => r.url.endsWith(TOKEN_PROVIDERS_PATH)),
     answerTokenProviders: (answer: typeof tokenProvidersAnswer) => (tokenProvidersAnswer = answer),
+    answerProxy: (answer: typeof proxyAnswer) => (proxyAnswer = answer),
   };
 }
 
@@ -269,3 +278,37 @@ export async function startKubernetesApis(options: AppOptions = {}) {
   const made = await act(async () => ({ kubernetesApi: app.apis.get(kubernetesApiRef)!, authProviders: app.apis.get(kubernetesAuthProvidersApiRef)! }));
   return { ...made, backend };
 }
+
+/** Boots a real app with the Kubernetes plugin and this module at the Kubernetes access page. */
+export async function openAccessPage(options: AppOptions & { proxy?: Parameters<ReturnType<typeof fakeKubernetesBackend>['answerProxy']>[0]; path?: string } = {}) {
+  const backend = fakeKubernetesBackend(options.clusters, options.backendModule);
+  backend.answerProxy(options.proxy);
+  const { apis, spectroCloudAuth } = appApis(options, backend);
+  const app = await startTestApp({
+    features: options.features ?? [kubernetesPlugin, spectroCloudModule],
+    config: { ...baseConfig, ...options.config },
+    apis,
+    initialRouteEntries: [options.path ?? '/kubernetes-access'],
+  });
+  return { app, backend, spectroCloudAuth };
+}
+
+/** The access page's extension as the app built it; undefined when app-config turned it off. */
+export const builtAccessPage = (app: TestAppRenderResult) => app.apis.get(appTreeApiRef)!.getTree().tree.nodes.get('page:kubernetes/access')?.instance;
+
+/** Another module's providers API for the Kubernetes plugin: the stock one, as extension `name`. */
+export const otherProvidersModule = (name: string) =>
+  createFrontendModule({
+    pluginId: 'kubernetes',
+    extensions: [
+      ApiBlueprint.make({
+        name,
+        params: defineParams =>
+          defineParams({
+            api: kubernetesAuthProvidersApiRef,
+            deps: { microsoftAuthApi: microsoftAuthApiRef, googleAuthApi: googleAuthApiRef },
+            factory: deps => new KubernetesAuthProviders(deps),
+          }),
+      }),
+    ],
+  });

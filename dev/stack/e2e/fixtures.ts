@@ -23,7 +23,7 @@ export const POLL_SECONDS = 12;
 // What the backend module says for a cluster whose request came without a
 // token (backend/src/strategies.ts, which its tests check): imported, it would
 // bring the Kubernetes backend into every worker.
-export const signInMessage = (title: string) => `Sign in with ${title} to see this cluster's resources.`;
+export const signInMessage = (title: string) => `Sign in with ${title} to see this cluster's resources: the Kubernetes access page has a button for it.`;
 const REFRESH_PATH = '/api/auth/spectrocloud/refresh';
 
 export type CapturedRequest = { url: string; headers: Record<string, string>; body: string };
@@ -56,7 +56,8 @@ export function stackTest(options: StackOptions) {
         recorded.requests.push({ url: request.url(), headers: await request.allHeaders().catch(() => ({})), body: request.postData() ?? '' });
       });
       context.on('response', async response => {
-        const session = response.url().includes(REFRESH_PATH) && response.ok() ? await response.json().catch(() => undefined) : undefined;
+        // Every SpectroCloud provider's: the default one and each environment's.
+        const session = /\/api\/auth\/[^/]+\/refresh/.test(response.url()) && response.ok() ? await response.json().catch(() => undefined) : undefined;
         if (session?.providerInfo?.idToken) recorded.idTokens.add(session.providerInfo.idToken);
       });
       page.on('console', message => recorded.consoleLines.push(message.text()));
@@ -168,4 +169,15 @@ export async function clusterErrorText(page: Page, name: string, timeoutMs: numb
     if (await closedPanel.isVisible()) await closedPanel.dispatchEvent('click');
     if (Date.now() >= deadline) return '';
   }
+}
+
+/** Opens the Kubernetes access page from the app's navigation: no reload. */
+export const openAccessPage = (page: Page) => page.getByRole('link', { name: 'Kubernetes access' }).click();
+/** The access page's row of cluster `name`. */
+export const accessRow = (page: Page, name: string) => page.getByRole('row', { name, exact: true });
+
+/** Where any of `idTokens` shows up outside the Kubernetes backend's routes: the page's HTML, its console lines, a request URL. */
+export async function tokenShown(page: Page, { requests, consoleLines, idTokens }: { requests: CapturedRequest[]; consoleLines: string[]; idTokens: Set<string> }) {
+  const { holdsToken } = carryingToken(requests, idTokens);
+  return { page: holdsToken(await page.content()), console: consoleLines.filter(holdsToken).length, urls: requests.filter(r => holdsToken(r.url)).length };
 }

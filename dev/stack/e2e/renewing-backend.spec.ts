@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 
 import { clusterCard, enterAsGuest, signInDialog, signInFromDialog } from '../../lib/browser.ts';
-import { ALICE, BOB, CATALOG_CLUSTER, CLIENT_ID, COMPONENT, READER_GROUP } from '../../lib/demo.ts';
+import { ALICE, BOB, CATALOG_CLUSTER, CLIENT_ID, COMPONENT, READER_GROUP, TENANT_IDP_CLUSTER } from '../../lib/demo.ts';
 import {
-  DEFAULT_TTL_SECONDS, LONG_SESSION_LIFETIMES, LONG_SESSION_SECONDS, LONG_SESSION_TTL_SECONDS, POLL_SECONDS, auditSince, carryingToken, clusterErrorText,
+  accessRow, openAccessPage, tokenShown, DEFAULT_TTL_SECONDS, LONG_SESSION_LIFETIMES, LONG_SESSION_SECONDS, LONG_SESSION_TTL_SECONDS, POLL_SECONDS, auditSince, carryingToken, clusterErrorText,
   dialogsOverPolls, distinctTokens, keepTabOpen, oidcClusterLines, openKubernetesTab, openWarnings, pods, refreshCalls, rejectSignIn, report, signInMessage,
   shot, signInAndOpenTab, stackTest, startLongSession,
 } from './fixtures.ts';
@@ -212,4 +212,70 @@ test(`15. a SpectroCloud cluster that only a catalog entity declares (${CATALOG_
   assert.equal(withToken.length, 0, `the catalog-declared cluster got a token:\n${figures.join('\n')}`);
   assert.match(message, /declared in the catalog/i, `the catalog-declared cluster's own message:\n${figures.join('\n')}`);
   report('a SpectroCloud cluster declared in the catalog', figures);
+});
+
+test('18. the access page shows alice who palette-dev says she is and that she may list pods, and why palette-tenant-idp refuses her token', async ({ page, stack, recorded }) => {
+  const mark = await signInAndOpenTab(page, stack, ALICE.id);
+  await pods(page).waitFor();
+  await openAccessPage(page);
+  const palette = accessRow(page, 'palette-dev');
+  await palette.getByText(/^May list pods cluster-wide/).waitFor();
+  const refused = accessRow(page, TENANT_IDP_CLUSTER).getByText(/does not accept this token/);
+  await refused.waitFor();
+  await shot(page, '18-access-alice');
+
+  const identity = (await palette.locator('td').nth(1).textContent()) ?? '';
+  const pods401 = (await refused.textContent()) ?? '';
+  assert.match(identity, new RegExp(`^${ALICE.email}groups: ${READER_GROUP}, system:authenticated$`));
+  assert.ok(pods401.includes(stack.issuer!.issuer), "the 401 names Palette's issuer");
+  assert.match(pods401, /Inherit from Tenant/);
+  await accessRow(page, 'shared-sa').getByText(/^Not checked/).waitFor();
+  const reviews = auditSince(stack, mark, 'palette-dev').filter(line => line.verb === 'create');
+  assert.deepEqual([...new Set(reviews.map(line => `${line.resource} ${line.user} ${line.code}`))].sort(), [
+    `selfsubjectaccessreviews ${ALICE.email} 201`,
+    `selfsubjectreviews ${ALICE.email} 201`,
+  ]);
+  assert.ok(recorded.idTokens.size > 0, 'the tokens to look for');
+  assert.deepEqual(await tokenShown(page, recorded), { page: false, console: 0, urls: 0 });
+  report('access page, permitted user', [
+    `palette-dev says: ${identity.replace('groups:', '; groups:')}; ${(await palette.locator('td').nth(2).textContent())?.slice(0, 140)}`,
+    `${TENANT_IDP_CLUSTER}: ${pods401.slice(0, 160)}…`,
+    `the token is in none of the page's HTML, ${recorded.consoleLines.length} console lines or ${recorded.requests.length} request URLs`,
+  ]);
+});
+
+test('19. the access page shows bob his identity on palette-dev and that he may not list pods, with the binding that would let him', async ({ page, stack, recorded }) => {
+  await signInAndOpenTab(page, stack, BOB.id);
+  await openAccessPage(page);
+  const palette = accessRow(page, 'palette-dev');
+  await palette.getByText(/^May not list pods cluster-wide/).waitFor();
+  const fix = `kubectl create clusterrolebinding bob-example-com-view --clusterrole=view --user=${BOB.email}`;
+  await palette.getByText(fix).waitFor();
+  await shot(page, '19-access-bob');
+
+  assert.match((await palette.locator('td').nth(1).textContent()) ?? '', new RegExp(`^${BOB.email}groups: contractors, system:authenticated$`));
+  assert.ok(recorded.idTokens.size > 0, 'the tokens to look for');
+  assert.deepEqual(await tokenShown(page, recorded), { page: false, console: 0, urls: 0 });
+  report('access page, user without a binding', [`palette-dev: ${BOB.email} may not list pods; the page names the fix: ${fix}`]);
+});
+
+test("20. a guest who rejected the tab's sign-in signs in from the access page, and the tab then shows palette-dev's pods with no reload", async ({ page, stack }) => {
+  await enterAsGuest(page, stack.appUrl);
+  await openKubernetesTab(page, stack);
+  await rejectSignIn(page);
+  await pods(page, 'shared-sa').waitFor();
+  await page.evaluate(() => Object.assign(window, { loadedOnce: true }));
+  await openAccessPage(page);
+  await accessRow(page, 'palette-dev').getByText('Not signed in with SpectroCloud: sign in above, then check again.').waitFor();
+  await shot(page, '20a-access-guest');
+
+  await page.getByRole('button', { name: 'Sign in with SpectroCloud' }).click();
+  await signInFromDialog(page, ALICE.id);
+  await accessRow(page, 'palette-dev').getByText(/^May list pods cluster-wide/).waitFor();
+  await page.goBack();
+  await pods(page).waitFor();
+  await shot(page, '20b-tab-after-access-sign-in');
+
+  assert.equal(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce), true, 'no reload');
+  report('access page, guest', ['after "Reject all" on the tab, "Sign in with SpectroCloud" on the access page; back on the tab palette-dev shows 2 pods, same page load']);
 });

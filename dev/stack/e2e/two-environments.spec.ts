@@ -10,7 +10,7 @@ import { ALICE, BOB, CATALOG_CLUSTER, SECOND_ENVIRONMENT, SECOND_ENVIRONMENT_CLU
 import type { AuditRecord } from '../kube-apiserver/auditLog.ts';
 import type { Stack } from '../stack.ts';
 import {
-  DEFAULT_TTL_SECONDS, keepTabOpen, LONG_SESSION_LIFETIMES, LONG_SESSION_SECONDS, LONG_SESSION_TTL_SECONDS, POLL_SECONDS, auditSince, distinctTokens, openKubernetesTab,
+  accessRow, openAccessPage, tokenShown, DEFAULT_TTL_SECONDS, keepTabOpen, LONG_SESSION_LIFETIMES, LONG_SESSION_SECONDS, LONG_SESSION_TTL_SECONDS, POLL_SECONDS, auditSince, distinctTokens, openKubernetesTab,
   openWarnings, pods, rejectSignIn, report, shot, signInMessage, signInAndOpenTab, stackTest,
 } from './fixtures.ts';
 
@@ -171,5 +171,38 @@ test(`16. a catalog-declared cluster whose URL allowedCatalogClusterUrls lists (
   assert.deepEqual(foreign, []);
   report('an allowed catalog-declared cluster', [
     `${CATALOG_CLUSTER} at ${stack.catalogClusterUrl} (listed in allowedCatalogClusterUrls): 2 pods; ${lines.length} requests, all as ${ALICE.email} with tokens of ${stack.issuer!.issuer}`,
+  ]);
+});
+
+test("21. signing out of the second Palette on the access page leaves the first one's session and clusters untouched", async ({ page, stack, recorded }) => {
+  await signInToBoth(page, stack);
+  await openAccessPage(page);
+  await accessRow(page, EU).getByText(/^May list pods cluster-wide/).waitFor();
+  await page.getByRole('button', { name: `Sign out of ${SECOND_ENVIRONMENT.title}` }).click();
+  await accessRow(page, EU).getByText(`Not signed in with ${SECOND_ENVIRONMENT.title}: sign in above, then check again.`).waitFor();
+  await accessRow(page, 'palette-dev').getByText(/^May list pods cluster-wide/).waitFor();
+  const mark = auditSince(stack).length;
+  await shot(page, '21-access-signed-out-of-second');
+  // Both Palettes' tokens, as the tab's objects requests carried them.
+  const sent = recorded.requests.filter(r => r.url.includes('/api/kubernetes/services/')).flatMap(r => Object.values<string>(JSON.parse(r.body).auth?.oidc ?? {}));
+  const idTokens = new Set(sent.filter(Boolean));
+  const issuers = new Set([...idTokens].map(token => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).iss));
+  assert.equal(issuers.size, 2, "both Palettes' tokens to look for");
+  assert.deepEqual(await tokenShown(page, { ...recorded, idTokens }), { page: false, console: 0, urls: 0 });
+
+  // Back on the tab, which asks once for the second Palette's sign-in.
+  await page.goBack();
+  await signInDialog(page).getByText(SECOND_ENVIRONMENT.title, { exact: true }).first().waitFor();
+  await rejectSignIn(page);
+  await pods(page).waitFor();
+  await page.waitForTimeout(POLL_SECONDS * 1000);
+  await pods(page).waitFor();
+  const afterwards = auditSince(stack, mark);
+  const first = afterwards.filter(line => line.cluster === 'palette-dev');
+  assert.ok(first.length > 0 && first.every(line => line.user === ALICE.email && line.code === 200), 'palette-dev goes on as alice');
+  assert.deepEqual(afterwards.filter(line => line.cluster === EU && line.user), [], `${EU} gets no request as anyone`);
+  report('access page, two Palettes', [
+    `after "Sign out of ${SECOND_ENVIRONMENT.title}": ${EU} not signed in; palette-dev still answers as ${ALICE.email}`,
+    `back on the tab, its one sign-in dialog for ${SECOND_ENVIRONMENT.title} rejected; over the next poll palette-dev got ${first.length} requests, all 200 as alice; ${EU} none with a user`,
   ]);
 });
