@@ -1,12 +1,12 @@
 import { act, fireEvent, waitFor, within } from '@testing-library/react';
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
 import spectroCloudModule from './index';
-import { builtAccessPage, CLUSTERS, idToken, openAccessPage, otherProvidersModule, spectroCloudAuthWithoutSession } from './__testUtils__/testApp';
+import { CLUSTERS, idToken, openAccessPage, otherProvidersModule, spectroCloudAuthWithoutSession } from './__testUtils__/testApp';
 
 const ISSUER = 'https://palette.example/v1/oidc/tenant/t1';
 const now = Math.floor(Date.now() / 1000);
-const tokenOf = (email: string, groups: string[]) =>
-  idToken({ payload: { email, sub: email.split('@')[0], groups, iss: ISSUER, aud: 'backstage', email_verified: true, nonce: 'n-1', iat: now, exp: now + 3600 } });
+const tokenOf = (email: string, groups: string[], exp = now + 3600) =>
+  idToken({ payload: { email, sub: email.split('@')[0], groups, iss: ISSUER, aud: 'backstage', email_verified: true, nonce: 'n-1', iat: exp - 3600, exp } });
 const ALICE_TOKEN = tokenOf('alice@example.com', ['platform-readers']);
 const READERS_REASON = 'RBAC: allowed by ClusterRoleBinding "platform-readers" of ClusterRole "view" to Group "platform-readers"';
 
@@ -55,6 +55,14 @@ describe('the Kubernetes access page', () => {
     expect(row(app, 'palette-prod').getByText('kubectl create clusterrolebinding bob-example-com-view --clusterrole=view --user=bob@example.com')).toBeInTheDocument();
   });
 
+  it('sends nothing with a token about to expire, and says why', async () => {
+    const auth = { getIdToken: jest.fn(async () => tokenOf('alice@example.com', ['platform-readers'], now + 10)) };
+    const { app, backend } = await openAccessPage({ spectroCloudAuth: auth, proxy: palettePod });
+
+    expect(await row(app, 'palette-prod').findByText(/^Nothing was sent to palette-prod: .*SpectroCloudSessionExpiredError/)).toBeInTheDocument();
+    expect(backend.proxyRequests()).toHaveLength(0);
+  });
+
   it('checks a namespace the user names, on "Check again" and not before', async () => {
     const auth = { getIdToken: jest.fn(async () => ALICE_TOKEN) };
     const { app, backend } = await openAccessPage({ spectroCloudAuth: auth, proxy: palettePod });
@@ -98,16 +106,6 @@ describe('the Kubernetes access page', () => {
 
     await app.findByText('Not signed in.');
     expect(auth.signOut).toHaveBeenCalledTimes(1);
-  });
-
-  it('is at the path its config gives, and one line of app-config turns it off', async () => {
-    const moved = await openAccessPage({ path: '/who-am-i', config: { app: { extensions: [{ 'page:kubernetes/access': { config: { path: '/who-am-i' } } }] } } });
-    expect(await moved.app.findByText(/^Who you are on each Kubernetes cluster/)).toBeInTheDocument();
-    expect(builtAccessPage(moved.app)).toBeDefined();
-    moved.app.unmount();
-
-    const off = await openAccessPage({ config: { app: { extensions: [{ 'page:kubernetes/access': false }] } } });
-    expect(builtAccessPage(off.app)).toBeUndefined();
   });
 
   it('says so when another extension provides the Kubernetes auth providers API, and asks nothing', async () => {

@@ -52,7 +52,7 @@ function poster(kubernetesApi: KubernetesApi, clusterName: string) {
       return { status: response.status, body: parsed };
     } catch (error) {
       // This module's own errors (no session, an expired token) name their fix.
-      if (/^SpectroCloud/.test((error as Error).name)) return { unreachable: (error as Error).message };
+      if (/^SpectroCloud/.test((error as Error).name)) return { notSent: (error as Error).message };
       return { unreachable: deadline.signal.aborted ? `no answer in ${REQUEST_TIMEOUT_MS / 1000} s` : String((error as Error).message) };
     } finally {
       clearTimeout(timer);

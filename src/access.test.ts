@@ -134,6 +134,15 @@ describe('probeCluster', () => {
     expect(asked).toHaveLength(1);
   });
 
+  it("passes on this module's reason for keeping a request back", async () => {
+    const expired = 'The SpectroCloud ID token for oidcTokenProvider \'spectrocloud\' is valid until 2026-01-01T00:00:00.000Z (browser clock: 2026-01-01T00:01:00.000Z). Sign in again.';
+    const { post } = cluster({ 'v1/selfsubjectreviews': [{ notSent: expired }] });
+
+    const { notes } = await probeCluster('palette-dev', post, claims, [undefined]);
+
+    expect(notes).toEqual([`Nothing was sent to palette-dev: ${expired}`]);
+  });
+
   it('explains a failed access review the same way', async () => {
     const { post } = cluster({ 'v1/selfsubjectreviews': [selfReview('v1')], 'v1/selfsubjectaccessreviews': [UNAUTHORIZED] });
 

@@ -16,8 +16,8 @@ export function shownClaims(token: string): ShownClaims {
   return Object.fromEntries(SHOWN_CLAIMS.filter(name => name in claims).map(name => [name, utf8(claims[name])]));
 }
 
-/** What one request through the Kubernetes proxy came back with. */
-export type ProxyOutcome = { status: number; body: unknown } | { unreachable: string };
+/** What one request through the Kubernetes proxy came back with; `notSent` when this module kept it back, saying why. */
+export type ProxyOutcome = { status: number; body: unknown } | { unreachable: string } | { notSent: string };
 
 /** Sends `body` to `path` of the cluster through the Kubernetes plugin's proxy, as pod logs are sent. */
 export type ClusterPoster = (path: string, body: object) => Promise<ProxyOutcome>;
@@ -55,6 +55,7 @@ const list = (values: unknown) => (Array.isArray(values) ? values.join(', ') : S
  * answer at all. `claims` are the token's, for a 401.
  */
 export function explain(cluster: string, outcome: ProxyOutcome, claims: ShownClaims): string {
+  if ('notSent' in outcome) return `Nothing was sent to ${cluster}: ${outcome.notSent}`;
   if ('unreachable' in outcome) {
     return `${cluster} did not answer through the Kubernetes backend (${outcome.unreachable}). Check again; if it stays so, the Kubernetes backend cannot reach the cluster's API server.`;
   }

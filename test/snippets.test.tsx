@@ -66,6 +66,11 @@ const backendModuleName = () => JSON.parse(fs.readFileSync(path.join(projectRoot
 const publishedModuleName = () => snippet('backend-install').trim().split(/\s+/).pop()!;
 
 const checks: Record<string, Check> = {
+  'access-page-path': both(validAppConfig, async text => {
+    const config = parse(text);
+    const { app } = await openAccessPage({ config, path: config.app.extensions[0]['page:kubernetes/access'].config.path });
+    expect(await app.findByText(/^Who you are on each Kubernetes cluster/)).toBeInTheDocument();
+  }),
   'access-page-off': both(validAppConfig, async text => {
     const { app } = await openAccessPage({ config: parse(text) });
     expect(builtAccessPage(app)).toBeUndefined();
