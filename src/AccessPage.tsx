@@ -107,6 +107,7 @@ export function AccessPage() {
       const read = await Promise.all(sessions.map(readSource));
       if (!live) return;
       setSources(read);
+      setClustersProblem(undefined);
       let listed: ClusterRow[];
       try {
         listed = (await kubernetesApi.getClusters()).map(({ name, authProvider, oidcTokenProvider }) => ({
