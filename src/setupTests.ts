@@ -1,10 +1,11 @@
 import '@testing-library/jest-dom';
 import { configure } from '@testing-library/react';
 
-// waitFor and findBy* give up after this long: a loaded two-core CI machine
-// takes more than the default second to boot a test app; a passing test
-// waits no longer for it.
+// waitFor and findBy* give up after 10 s, and a test after a minute: a
+// loaded two-core CI machine takes more than the defaults (1 s and 5 s) to
+// boot a test app and load its lazy parts; a passing test waits no longer.
 configure({ asyncUtilTimeout: 10_000 });
+jest.setTimeout(60_000);
 
 // Upstream warnings that would bury real output: JSS (in material-ui) warns
 // "processedRuleToParse is not defined" for each style rule under jsdom, and
