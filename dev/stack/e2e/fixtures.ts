@@ -176,6 +176,13 @@ export const openAccessPage = (page: Page) => page.getByRole('link', { name: 'Ku
 /** The access page's row of cluster `name`. */
 export const accessRow = (page: Page, name: string) => page.getByRole('row', { name, exact: true });
 
+/** The ID tokens the app sent the Kubernetes backend: in the tab's objects requests, and in proxy requests' headers. */
+export function sentIdTokens(requests: CapturedRequest[]): Set<string> {
+  const inBodies = requests.filter(r => r.url.includes('/api/kubernetes/services/')).flatMap(r => Object.values<string>(JSON.parse(r.body).auth?.oidc ?? {}));
+  const inHeaders = requests.flatMap(r => Object.entries(r.headers).filter(([name]) => name.startsWith('backstage-kubernetes-authorization-oidc-')).map(([, value]) => value));
+  return new Set([...inBodies, ...inHeaders].filter(Boolean));
+}
+
 /** Where any of `idTokens` shows up outside the Kubernetes backend's routes: the page's HTML, its console lines, a request URL. */
 export async function tokenShown(page: Page, { requests, consoleLines, idTokens }: { requests: CapturedRequest[]; consoleLines: string[]; idTokens: Set<string> }) {
   const { holdsToken } = carryingToken(requests, idTokens);

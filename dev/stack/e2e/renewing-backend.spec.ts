@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { clusterCard, enterAsGuest, signInDialog, signInFromDialog } from '../../lib/browser.ts';
 import { ALICE, BOB, CATALOG_CLUSTER, CLIENT_ID, COMPONENT, READER_GROUP, TENANT_IDP_CLUSTER } from '../../lib/demo.ts';
 import {
-  accessRow, openAccessPage, tokenShown, DEFAULT_TTL_SECONDS, LONG_SESSION_LIFETIMES, LONG_SESSION_SECONDS, LONG_SESSION_TTL_SECONDS, POLL_SECONDS, auditSince, carryingToken, clusterErrorText,
+  accessRow, openAccessPage, sentIdTokens, tokenShown, DEFAULT_TTL_SECONDS, LONG_SESSION_LIFETIMES, LONG_SESSION_SECONDS, LONG_SESSION_TTL_SECONDS, POLL_SECONDS, auditSince, carryingToken, clusterErrorText,
   dialogsOverPolls, distinctTokens, keepTabOpen, oidcClusterLines, openKubernetesTab, openWarnings, pods, refreshCalls, rejectSignIn, report, signInMessage,
   shot, signInAndOpenTab, stackTest, startLongSession,
 } from './fixtures.ts';
@@ -259,7 +259,7 @@ test('19. the access page shows bob his identity on palette-dev and that he may 
   report('access page, user without a binding', [`palette-dev: ${BOB.email} may not list pods; the page names the fix: ${fix}`]);
 });
 
-test("20. a guest who rejected the tab's sign-in signs in from the access page, and the tab then shows palette-dev's pods with no reload", async ({ page, stack }) => {
+test("20. a guest who rejected the tab's sign-in signs in from the access page, and the tab then shows palette-dev's pods with no reload", async ({ page, stack, recorded }) => {
   await enterAsGuest(page, stack.appUrl);
   await openKubernetesTab(page, stack);
   await rejectSignIn(page);
@@ -272,6 +272,9 @@ test("20. a guest who rejected the tab's sign-in signs in from the access page, 
   await page.getByRole('button', { name: 'Sign in with SpectroCloud' }).click();
   await signInFromDialog(page, ALICE.id);
   await accessRow(page, 'palette-dev').getByText(/^May list pods cluster-wide/).waitFor();
+  const idTokens = sentIdTokens(recorded.requests);
+  assert.ok(idTokens.size > 0, 'the tokens to look for');
+  assert.deepEqual(await tokenShown(page, { ...recorded, idTokens }), { page: false, console: 0, urls: 0 });
   await page.goBack();
   await pods(page).waitFor();
   await shot(page, '20b-tab-after-access-sign-in');

@@ -10,7 +10,7 @@ import { ALICE, BOB, CATALOG_CLUSTER, SECOND_ENVIRONMENT, SECOND_ENVIRONMENT_CLU
 import type { AuditRecord } from '../kube-apiserver/auditLog.ts';
 import type { Stack } from '../stack.ts';
 import {
-  accessRow, openAccessPage, tokenShown, DEFAULT_TTL_SECONDS, keepTabOpen, LONG_SESSION_LIFETIMES, LONG_SESSION_SECONDS, LONG_SESSION_TTL_SECONDS, POLL_SECONDS, auditSince, distinctTokens, openKubernetesTab,
+  accessRow, openAccessPage, sentIdTokens, tokenShown, DEFAULT_TTL_SECONDS, keepTabOpen, LONG_SESSION_LIFETIMES, LONG_SESSION_SECONDS, LONG_SESSION_TTL_SECONDS, POLL_SECONDS, auditSince, distinctTokens, openKubernetesTab,
   openWarnings, pods, rejectSignIn, report, shot, signInMessage, signInAndOpenTab, stackTest,
 } from './fixtures.ts';
 
@@ -183,9 +183,7 @@ test("21. signing out of the second Palette on the access page leaves the first 
   await accessRow(page, 'palette-dev').getByText(/^May list pods cluster-wide/).waitFor();
   const mark = auditSince(stack).length;
   await shot(page, '21-access-signed-out-of-second');
-  // Both Palettes' tokens, as the tab's objects requests carried them.
-  const sent = recorded.requests.filter(r => r.url.includes('/api/kubernetes/services/')).flatMap(r => Object.values<string>(JSON.parse(r.body).auth?.oidc ?? {}));
-  const idTokens = new Set(sent.filter(Boolean));
+  const idTokens = sentIdTokens(recorded.requests);
   const issuers = new Set([...idTokens].map(token => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).iss));
   assert.equal(issuers.size, 2, "both Palettes' tokens to look for");
   assert.deepEqual(await tokenShown(page, { ...recorded, idTokens }), { page: false, console: 0, urls: 0 });
