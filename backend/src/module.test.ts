@@ -119,8 +119,9 @@ function otherModule(key: string, order: 'before' | 'after') {
   return { module, seen };
 }
 
-// Each test starts a whole backend, which takes seconds on a loaded machine.
-jest.setTimeout(60_000);
+// Each test starts a whole backend: the first, which loads the Kubernetes
+// backend, took over a minute on a two-core CI machine running three lanes.
+jest.setTimeout(180_000);
 
 async function startKubernetes(options: { spectroCloudAuth?: JsonObject; before?: BackendFeature[]; after?: BackendFeature[] } = {}) {
   const logger = mockServices.logger.mock();
