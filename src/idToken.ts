@@ -103,7 +103,8 @@ export function guardIdTokens(auth: OpenIdConnectApi, source: TokenSource): Open
  * one, which the backend module refuses for its own clusters, saying why;
  * elsewhere it fails saying so. A token that expired and was not renewed (a
  * backend that cannot refresh keeps handing it out) asks too: only a sign-in
- * brings a new one. Asked again once the user has had a usable token.
+ * brings a new one. Asked again once the user has had a usable token, or
+ * when asking brought back the token already here, without a sign-in.
  */
 export function askOnce(auth: OpenIdConnectApi, source: TokenSource, backendModuleServes: BackendModuleCheck): OpenIdConnectApi {
   let asked = false;
@@ -117,8 +118,10 @@ export function askOnce(auth: OpenIdConnectApi, source: TokenSource, backendModu
       }
       if (!asked && (!problem || 'expiresAt' in problem)) {
         asked = true;
-        // A rejected or closed sign-in is the user's answer, not an error.
-        auth.getIdToken().catch(() => {});
+        // A rejected or closed sign-in is the user's answer, not an error. An
+        // answer that is the token already here came without a sign-in (a
+        // backend that cannot renew serves it until its exp): ask again.
+        auth.getIdToken().then(answer => void (answer === token && (asked = false)), () => {});
       }
       if (token) return (await backendModuleServes(source)) ? token : usableIdToken(token, source);
       if (await backendModuleServes(source)) return '';

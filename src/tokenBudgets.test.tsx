@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { act } from '@testing-library/react';
+import { oauthRequestApiRef } from '@backstage/frontend-plugin-api';
 import { expiresAtMs } from '../dev/lib/jwt';
 import { entity, idToken, startKubernetesApis } from './__testUtils__/testApp';
 
@@ -17,20 +18,23 @@ import { entity, idToken, startKubernetesApis } from './__testUtils__/testApp';
 const { generateAuth } = jest.requireActual(path.join(path.dirname(require.resolve('@backstage/plugin-kubernetes-react')), 'hooks/auth.esm.js'));
 
 const USER = 'user:default/alice';
-const optIn = { app: { extensions: [{ 'api:kubernetes/spectrocloud-auth': true }] } };
+const optIn = { app: { title: 'Test app', extensions: [{ 'api:kubernetes/spectrocloud-auth': true }] } };
 const ENVIRONMENTS = ['eu', 'us'].map(region => ({ tokenProviderName: `palette-${region}`, authProvider: `spectrocloud-${region}` }));
 const clusters = (count: number, tokenProviders = ['spectrocloud']) =>
   Array.from({ length: count }, (_, i) => ({ name: `palette-${i}`, authProvider: 'oidc', oidcTokenProvider: tokenProviders[i % tokenProviders.length] }));
 
 // The backend's auth routes: the nth refresh hands out the ID token `next(n)`
-// gives; refreshes are counted by backend auth provider.
-function authRoutes(next: (n: number) => { token: string; expiresInSeconds?: number }) {
+// gives, or fails when it gives none; refreshes are counted by backend auth
+// provider.
+function authRoutes(next: (n: number) => { token: string; expiresInSeconds?: number } | undefined) {
   const refreshes: string[] = [];
   jest.spyOn(globalThis, 'fetch').mockImplementation(async input => {
     const [, provider, route] = /\/api\/auth\/([^/]+)\/(\w+)/.exec(String(input)) ?? [];
     if (route !== 'refresh') return new Response(null, { status: 200 });
     refreshes.push(provider);
-    const { token, expiresInSeconds = 3600 } = next(refreshes.length);
+    const answer = next(refreshes.length);
+    if (!answer) return Response.json({ error: { name: 'AuthenticationError', message: 'Token has expired' } }, { status: 401 });
+    const { token, expiresInSeconds = 3600 } = answer;
     return Response.json({
       providerInfo: { idToken: token, accessToken: 'access', scope: 'openid profile email', expiresInSeconds },
       profile: {},
@@ -45,17 +49,25 @@ async function openTab(count: number, { environments = false } = {}) {
   localStorage.clear();
   const tokenProviders = environments ? ['spectrocloud', ...ENVIRONMENTS.map(e => e.tokenProviderName)] : undefined;
   const config = { ...optIn, kubernetes: { spectroCloudAuth: { environments: environments ? ENVIRONMENTS : [] } } };
-  const { kubernetesApi, authProviders } = await startKubernetesApis({ spectroCloudAuth: null, user: USER, config, clusters: clusters(count, tokenProviders) });
+  const { kubernetesApi, authProviders, apis } = await startKubernetesApis({ spectroCloudAuth: null, user: USER, config, clusters: clusters(count, tokenProviders) });
   // Inside act: a renewal makes an OAuth2 client, which the sign-in dialog renders.
-  const poll = () =>
+  const poll = ({ failing = false } = {}) =>
     act(async (): Promise<string> => {
-      const auth = await generateAuth(entity, kubernetesApi, authProviders);
-      await kubernetesApi.getObjectsByEntity({ auth, entity });
-      return auth.oidc.spectrocloud;
+      try {
+        const auth = await generateAuth(entity, kubernetesApi, authProviders);
+        await kubernetesApi.getObjectsByEntity({ auth, entity });
+        return auth.oidc.spectrocloud;
+      } catch (error) {
+        if (failing) return (error as Error).name;
+        throw error;
+      }
     });
+  // The sign-in dialog's requests, as the app's dialog shows them.
+  let signInRequests = 0;
+  apis.get(oauthRequestApiRef)!.authRequest$().subscribe(requests => (signInRequests = requests.length));
   const podLogs = () =>
     Promise.all(clusters(count).map(({ name }) => kubernetesApi.proxy({ clusterName: name, path: '/api/v1/namespaces/default/pods/demo/log' })));
-  return { poll, podLogs };
+  return { poll, podLogs, signInRequests: () => signInRequests };
 }
 
 const figures: Record<string, unknown[]> = { tabLoads: [], renewals: [], environments: [], lifetimes: [] };
@@ -118,4 +130,23 @@ describe.each([20, 600, 3600])(`a tab with 100 clusters left open across ${LIFET
     figures.lifetimes.push({ lifetime, clusters: 100, renewalsPerLifetime: (refreshes.length - atOpen) / LIFETIMES, expiredSent });
     expect(expiredSent).toBe(0);
   });
+});
+
+// A backend that cannot renew (the published backend auth module) serves the
+// sign-in's ID token until its exp, then fails. Whichever poll comes first
+// within the send margin, the user is asked to sign in once that token has
+// expired, not left with no dialog.
+it.each([0, 3, 6, 9])('with a backend that cannot renew, asks to sign in at expiry (first poll %i s in)', async offset => {
+  const token = idToken({ expiresIn: 30, lifetime: 30 });
+  authRoutes(() => (Date.now() < expiresAtMs(token) ? { token, expiresInSeconds: 30 } : undefined));
+  const tab = await openTab(1);
+  await jest.advanceTimersByTimeAsync(offset * 1000);
+  const asked = [];
+  for (let poll = 0; poll < 5; poll++) {
+    await tab.poll({ failing: true });
+    asked.push(tab.signInRequests());
+    await jest.advanceTimersByTimeAsync(10_000);
+  }
+  expect(asked.slice(0, 2)).toEqual([0, 0]);
+  expect(asked.slice(3)).toEqual([1, 1]);
 });

@@ -276,7 +276,7 @@ export async function startKubernetesApis(options: AppOptions = {}) {
   });
   // Made inside act: making an OAuth2 client registers it with the sign-in dialog, which renders.
   const made = await act(async () => ({ kubernetesApi: app.apis.get(kubernetesApiRef)!, authProviders: app.apis.get(kubernetesAuthProvidersApiRef)! }));
-  return { ...made, backend };
+  return { ...made, backend, apis: app.apis };
 }
 
 /** Boots a real app with the Kubernetes plugin and this module at the Kubernetes access page. */
