@@ -1,8 +1,9 @@
 // npm run bench: what the module costs an app, in one table for people,
 // written to bench-results.json. The gates fail the run (and CI); the other
 // goals are reported. Bundle bytes come from size-limit (.size-limit.json) on
-// the packed package, the packages apps get from footprint.ts, and the token
-// flow's figures from its jest test (src/tokenBudgets.test.tsx).
+// the packed package, the packages npm apps get from footprint.ts, and the
+// token flow's figures from its jest test (src/tokenBudgets.test.tsx). What
+// the packages bring to a create-app app is test:adopt's gate, on its app.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,7 +16,7 @@ requireRegistry(COMMAND);
 // After the checks, so that a tree without node_modules gets their message.
 const { packageTarball } = await import('../dev/lib/pack.ts');
 const { createTemporaryDirectory } = await import('../dev/lib/temporaryDirectory.ts');
-const { createApp, npmApps } = await import('./footprint.ts');
+const { npmApps } = await import('./footprint.ts');
 
 async function step<T>(label: string, measure: () => T | Promise<T>): Promise<T> {
   process.stdout.write(`${label}...`);
@@ -28,10 +29,10 @@ async function step<T>(label: string, measure: () => T | Promise<T>): Promise<T>
 // Removed when the process ends (KEEP_TEMP=1 keeps it).
 const scratch = createTemporaryDirectory('bench');
 const dir = (name: string) => fs.mkdtempSync(path.join(scratch, `${name}-`));
-// The tarballs that SPECTROCLOUD_PACKAGE_TARBALL and SPECTROCLOUD_BACKEND_MODULE_TARBALL name, or packed from a clean checkout.
-const pack = (packageDir: '.' | 'backend') => packageTarball({ repoDir: root, dir: dir('pack'), packageDir, logFile: path.join(scratch, 'pack.log') });
-const frontend = await step('Packing the module (or taking SPECTROCLOUD_PACKAGE_TARBALL)', () => pack('.'));
-const backend = await step('Packing the backend module (or taking SPECTROCLOUD_BACKEND_MODULE_TARBALL)', () => pack('backend'));
+// The tarball that SPECTROCLOUD_PACKAGE_TARBALL names, or packed from a clean checkout.
+const frontend = await step('Packing the module (or taking SPECTROCLOUD_PACKAGE_TARBALL)', () =>
+  packageTarball({ repoDir: root, dir: dir('pack'), logFile: path.join(scratch, 'pack.log') }),
+);
 
 const bundle = await step('Measuring the packed dist/ with size-limit', () => {
   // The package as an app gets it; the repository's node_modules for what it imports.
@@ -44,9 +45,6 @@ const bundle = await step('Measuring the packed dist/ with size-limit', () => {
   return JSON.parse(sizeLimit.stdout) as { name: string; size: number; sizeLimit?: number; passed?: boolean }[];
 });
 const apps = await step('Installing the packed module into a current and a previous-line npm app', () => npmApps(frontend.tarball, dir('npm-apps')));
-const created = await step('Adding both packages to an app from @backstage/create-app, pinned to its release (yarn, lockfile only)', () =>
-  createApp({ app: frontend.tarball, backend: backend.tarball }, dir('create-app')),
-);
 const figuresFile = path.join(scratch, 'token-budgets.json');
 const jest = await step('Running the token-flow budgets (jest, src/tokenBudgets.test.tsx)', () =>
   spawnSync(path.join(root, 'node_modules/.bin/backstage-cli'), ['package', 'test', '--watchAll=false', 'src/tokenBudgets'], { cwd: root, encoding: 'utf8', env: { ...process.env, TOKEN_BUDGET_FIGURES: figuresFile } }),
@@ -61,7 +59,7 @@ const tokens: {
 
 fs.writeFileSync(
   path.join(root, 'bench-results.json'),
-  `${JSON.stringify({ package: `${ownPackage.name}@${ownPackage.version}`, node: process.version, measuredAt: new Date(), bundle, apps, createApp: created, tokens }, null, 2)}\n`,
+  `${JSON.stringify({ package: `${ownPackage.name}@${ownPackage.version}`, node: process.version, measuredAt: new Date(), bundle, apps, tokens }, null, 2)}\n`,
 );
 
 const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
@@ -71,8 +69,6 @@ const rows: unknown[][] = [
   ...bundle.map(({ name, size, sizeLimit, passed }) => [`bundle: ${name}`, `${size} B gzip`, sizeLimit ? `<= ${sizeLimit} B` : 'reported', sizeLimit ? met(!!passed) : '']),
   ['npm apps, current / previous line: packages added', each(apps.map(app => app.packagesAdded.length)), '', ''],
   ['  Backstage packages held twice', each(apps.map(app => app.duplicated.length)), '0', met(apps.every(app => !app.duplicated.length))],
-  [`${created.app}: packages added, frontend / backend module`, each(created.added.map(p => p.packagesAdded.length)), '0 each', met(created.added.every(p => !p.packagesAdded.length))],
-  ["  second copies of the app's @backstage packages", each(created.added.map(p => p.secondCopies.length)), '0 each', met(created.added.every(p => !p.secondCopies.length))],
   [`token fetches per tab load, ${clusters(tokens.tabLoads)}`, each(tokens.tabLoads.map(l => l.tokenFetches)), '1 each', met(tokens.tabLoads.every(l => l.tokenFetches === 1))],
   ['  then by pod logs of every cluster', each(tokens.tabLoads.map(l => l.onPodLogs)), '0', met(tokens.tabLoads.every(l => l.onPodLogs === 0))],
   [`token fetches per environment, 3 environments, ${clusters(tokens.environments)}`, each(tokens.environments.map(l => l.perEnvironment.join('+'))), '1 each', met(tokens.environments.every(l => l.perEnvironment.every(n => n === 1)))],
@@ -81,17 +77,12 @@ const rows: unknown[][] = [
   ['  expired ID tokens sent, all of those polls', tokens.lifetimes.reduce((sum, r) => sum + r.expiredSent, 0), '0', met(tokens.lifetimes.every(r => r.expiredSent === 0))],
 ];
 log(`\n${table(['figure', 'measured', 'goal', ''], rows)}`);
-for (const p of created.added.filter(added => added.packagesAdded.length || added.secondCopies.length)) {
-  log(`  ${p.name}: adds ${p.packagesAdded.join(', ') || 'nothing'}; second copies: ${p.secondCopies.join(', ') || 'none'}`);
-}
-if (created.appDuplicates.length) log(`The pinned create-app app itself holds ${created.appDuplicates.join(', ')} twice.`);
 log('Wrote bench-results.json');
 
 // The gates. The token flow's are the jest test's assertions.
 const regressions = [
   ...bundle.filter(entry => entry.passed === false).map(entry => `bundle: ${entry.name} is ${entry.size} B gzip, over its ceiling of ${entry.sizeLimit} B`),
   ...apps.flatMap(app => app.duplicated).map(copies => `installing the module into an npm app holds ${copies}`),
-  ...created.added.flatMap(p => p.secondCopies.map(copy => `adding ${p.name} to a create-app app brings a second ${copy}`)),
   ...(jest.status === 0 ? [] : [`token-flow budgets failed (details: npx backstage-cli package test --watchAll=false src/tokenBudgets):\n${jest.stderr.split('\n').filter(line => /●|Tests:/.test(line)).join('\n')}`]),
 ];
 if (regressions.length) fail(`${COMMAND} failed its gates:\n${regressions.map(problem => `  - ${problem}`).join('\n')}`);

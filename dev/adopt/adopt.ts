@@ -85,7 +85,7 @@ async function main(): Promise<string> {
     const backstageVersion = JSON.parse(fs.readFileSync(path.join(appDir, 'backstage.json'), 'utf8')).version;
     steps.note(`Backstage ${backstageVersion}, Node ${nodeVersion}`);
     const yarnOptions = { cwd: appDir, env };
-    const pins = await steps.run("pin the app to create-app's release, as its yarn.lock seed would (resolving only)", () => pinAppToTemplate({ appDir, env, logFile: log('pin'), install: false }));
+    const pins = await steps.run("pin the app to create-app's release, as its yarn.lock seed would (resolving only)", () => pinAppToTemplate({ appDir, env, logFile: log('pin') }));
     const asked = backstageRanges.map(name => `${name.replace('@backstage/', '')} ${pins.versions.get(name) ?? 'not in the app'}`);
     steps.note(`${pins.versions.size} @backstage packages (${pins.templateNames.size} named by the template) pinned in ${pins.rounds} rounds; those the two packages ask for: ${asked.join(', ')}`);
     // The app as generated: what the packages must not bring second copies of.

@@ -60,23 +60,10 @@ export async function packagesBroughtBy(name: string, options: Options): Promise
   return new Set([...seen].filter(locator => nameOf(locator) !== name).flatMap(registryPackage));
 }
 
-export interface AddedPackage {
-  /** The registry packages it brings that the project did not have before it was added. */
-  packagesAdded: string[];
-  /** The @backstage packages of which it brings a version other than the app's: second copies. */
-  secondCopies: string[];
-}
-
 /** Of the packages `brought`, the @backstage ones at a version other than the app's (`app`: its @backstage packages). */
 export function secondCopies(brought: Iterable<string>, app: Set<string>): string[] {
   const appNames = new Set([...app].map(packageName));
   return [...brought].filter(pkg => pkg.startsWith('@backstage/') && appNames.has(packageName(pkg)) && !app.has(pkg)).sort();
-}
-
-/** What the dependency `name`, just added, costs, beside the project's packages before (`before`) and the app's @backstage ones (`app`). */
-export async function measureAddedPackage(name: string, { before, app }: { before: Set<string>; app: Set<string> }, options: Options): Promise<AddedPackage> {
-  const brought = await packagesBroughtBy(name, options);
-  return { packagesAdded: [...brought].filter(pkg => !before.has(pkg)).sort(), secondCopies: secondCopies(brought, app) };
 }
 
 /** The @backstage packages installed at more than one version: name → versions. */

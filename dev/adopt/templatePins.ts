@@ -109,10 +109,9 @@ function releasePins(appDir: string): Pick<TemplatePins, 'versions' | 'templateN
 
 /**
  * Pins the app at `appDir` to its template's release (see above), resolving
- * its lockfile only; `install: true` then installs it. The app's own
- * `resolutions` stay.
+ * its lockfile only. The app's own `resolutions` stay.
  */
-export async function pinAppToTemplate({ appDir, env, logFile, install }: { appDir: string; env: NodeJS.ProcessEnv; logFile: string; install: boolean }): Promise<TemplatePins> {
+export async function pinAppToTemplate({ appDir, env, logFile }: { appDir: string; env: NodeJS.ProcessEnv; logFile: string }): Promise<TemplatePins> {
   const manifestPath = path.join(appDir, 'package.json');
   const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { resolutions?: Record<string, string> };
   const ownResolutions = Object.fromEntries(Object.entries(manifest.resolutions ?? {}).filter(([key]) => !key.startsWith(SCOPE)));
@@ -123,10 +122,7 @@ export async function pinAppToTemplate({ appDir, env, logFile, install }: { appD
   let written: Record<string, string> = {};
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const pins = releasePins(appDir);
-    if (JSON.stringify(pins.resolutions) === JSON.stringify(written)) {
-      if (install) await run('yarn', ['install'], { cwd: appDir, env, logFile });
-      return { ...pins, rounds: round - 1 };
-    }
+    if (JSON.stringify(pins.resolutions) === JSON.stringify(written)) return { ...pins, rounds: round - 1 };
     manifest.resolutions = { ...ownResolutions, ...pins.resolutions };
     fs.writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     await resolve();
