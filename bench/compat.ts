@@ -9,11 +9,11 @@
 //
 //   npm run test:compat                     check
 //   npm run test:compat -- --update-readme  also rewrite the README table
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { fail, log, npm, ownPackage, requireInstall, requireRegistry, root, table } from './lib.ts';
+import { fail, log, ownPackage, requireInstall, requireRegistry, root, table } from './lib.ts';
 
 const COMMAND = 'npm run test:compat';
 requireInstall(COMMAND);
@@ -136,8 +136,9 @@ function prepareScratch(end: End, harness: boolean) {
   return dir;
 }
 
-function install(end: End, dir: string) {
-  npm(
+async function install(end: End, dir: string) {
+  const installed = await run(
+    'npm',
     [
       'install',
       '--no-audit',
@@ -147,8 +148,9 @@ function install(end: End, dir: string) {
       '--legacy-peer-deps',
       ...(end.before ? [`--before=${end.before}`] : []),
     ],
-    { cwd: dir },
+    dir,
   );
+  if (!installed.ok) throw new Error(`npm install failed:\n${installed.output.trim().split('\n').slice(-15).join('\n')}`);
   const problems: string[] = [];
   for (const [name, version] of Object.entries(end.pins)) {
     const installed = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
@@ -159,9 +161,13 @@ function install(end: End, dir: string) {
   return problems;
 }
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
-  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
+// Asynchronous, so that the ends install and run side by side.
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ ok: boolean; output: string }> {
+  return new Promise(resolve => {
+    execFile(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) =>
+      resolve({ ok: !error, output: `${stdout}${stderr}` || String(error?.message) }),
+    );
+  });
 }
 
 /** Whether the repository's own lockfile installs exactly this end's versions. */
@@ -170,7 +176,7 @@ function coveredByLockfile(end: End): boolean {
   return !end.before && Object.entries(end.pins).every(([name, version]) => lock.packages[`node_modules/${name}`]?.version === version);
 }
 
-function proveEnd(end: End): EndResult {
+async function proveEnd(end: End): Promise<EndResult> {
   const started = Date.now();
   const harness = end.module === 'frontend' && semver.lt(end.pins['@backstage/frontend-test-utils'], '1.0.0');
   if (coveredByLockfile(end)) {
@@ -189,14 +195,14 @@ function proveEnd(end: End): EndResult {
 
   log(`\n[${label(end)}] installing in ${dir}${end.before ? ` (registry as of ${end.before})` : ''}`);
   try {
-    result.problems.push(...install(end, dir));
+    result.problems.push(...(await install(end, dir)));
   } catch (error) {
     result.problems.push((error as Error).message);
     return done();
   }
 
   log(`[${label(end)}] type-checking the ${end.module} module's sources`);
-  const types = run(bin('tsc'), ['-p', dir], dir);
+  const types = await run(bin('tsc'), ['-p', dir], dir);
   result.typesOk = types.ok;
   if (!types.ok) result.problems.push(`type errors:\n${types.output.trim()}`);
 
@@ -207,7 +213,7 @@ function proveEnd(end: End): EndResult {
   // jest runs it only with Node's VM modules. (The repository's own run
   // transpiles it, under the root package's frontend role.)
   const env = end.module === 'backend' ? { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--experimental-vm-modules'].filter(Boolean).join(' ') } : process.env;
-  const tests = run(bin('backstage-cli'), ['package', 'test', '--watchAll=false', '--json', `--outputFile=${resultsFile}`], dir, env);
+  const tests = await run(bin('backstage-cli'), ['package', 'test', '--watchAll=false', '--json', `--outputFile=${resultsFile}`], dir, env);
   const jest: JestResults | undefined = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : undefined;
   Object.assign(result, {
     passed: jest?.numPassedTests ?? 0,
@@ -260,7 +266,8 @@ function checkReadme(results: EndResult[], update: boolean) {
 }
 
 const started = Date.now();
-const results = [...planEnds('frontend'), ...planEnds('backend')].map(proveEnd);
+// The ends side by side: most of each is waiting on the registry.
+const results = await Promise.all([...planEnds('frontend'), ...planEnds('backend')].map(proveEnd));
 
 function typesColumn(r: (typeof results)[number]) {
   if (r.coveredByLockfile) return 'npm test';

@@ -7,7 +7,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { text } from 'node:stream/consumers';
 
-import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { SignJWT, decodeJwt, exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import type { DemoUser } from '../lib/demo.ts';
@@ -21,13 +21,6 @@ export interface IssuerClient {
   redirect_uris: string[];
 }
 
-/**
- * A flaw the token endpoint puts into the next ID token, for the study of
- * backend auth modules (studyBackendAuth.ts). Re-signed with the issuer's key,
- * except `forged-signature`: another key under the issuer's key id.
- */
-export type IdTokenFlaw = 'forged-signature' | 'wrong-audience' | 'wrong-issuer' | 'expired' | 'wrong-nonce';
-
 export interface StartedIssuer {
   /** e.g. http://127.0.0.1:PORT/v1/oidc/tenant/demo */
   issuer: string;
@@ -36,10 +29,6 @@ export interface StartedIssuer {
   jwksUri: string;
   /** Palette's discovery URL: `<issuer>/.well-known/openid-configuration`. */
   metadataUrl: string;
-  /** The next ID token from the token endpoint carries `flaw`; the ones after are sound. */
-  flawNextIdToken: (flaw: IdTokenFlaw) => void;
-  /** Makes `refreshToken` unusable, as a sign-out at Palette would; false if it knows no such token. */
-  revokeRefreshToken: (refreshToken: string) => Promise<boolean>;
   /** Lifetime of the ID and access tokens issued from now on. */
   setTokenLifetime: (seconds: number) => void;
   /** Switches the `paletteRefreshToken` behaviour. */
@@ -104,18 +93,12 @@ export async function startIssuer({
 
   const provider = new Provider(issuer, providerConfiguration(clients, users, signingJwk, live));
   logIssuedTokens(provider, log);
-  let nextIdTokenFlaw: IdTokenFlaw | undefined;
   let answeringLikePalette = paletteRefreshToken;
   const sessionTokenSecret = randomBytes(32);
   provider.use(async (ctx, next) => {
     await next();
     if (ctx.path !== '/token' || ctx.method !== 'POST' || ctx.status !== 200) return;
     const body = ctx.body as Record<string, unknown>;
-    if (nextIdTokenFlaw && typeof body.id_token === 'string') {
-      body.id_token = await withFlaw(body.id_token, nextIdTokenFlaw, signingJwk);
-      log(`issuer: handed out an ID token with the flaw ${nextIdTokenFlaw}`);
-      nextIdTokenFlaw = undefined;
-    }
     if (answeringLikePalette && typeof body.id_token === 'string') {
       body.refresh_token = await paletteSessionToken(body.id_token, sessionTokenSecret, live.idToken);
       log('issuer: answered like Palette, with an HS256 session token as refresh_token');
@@ -159,12 +142,6 @@ export async function startIssuer({
     tokenUrl: `${issuer}/token`,
     jwksUri: `${issuer}/jwks`,
     metadataUrl: `${issuer}/.well-known/openid-configuration`,
-    flawNextIdToken: flaw => { nextIdTokenFlaw = flaw; },
-    revokeRefreshToken: async value => {
-      const refreshToken = await provider.RefreshToken.find(value);
-      await refreshToken?.destroy();
-      return refreshToken !== undefined;
-    },
     setTokenLifetime: seconds => { Object.assign(live, { idToken: seconds, accessToken: seconds }); },
     answerLikePalette: on => { answeringLikePalette = on; },
     setVariant: variant => { live.variant = variant; },
@@ -186,18 +163,6 @@ function requestConsentForOfflineAccess(req: http.IncomingMessage) {
   if (!scopes.includes('offline_access') || prompts.includes('consent') || prompts.includes('none')) return;
   url.searchParams.set('prompt', [...prompts, 'consent'].join(' '));
   req.url = url.pathname + url.search;
-}
-
-/** Re-signs `idToken` with one flaw; never logged. */
-async function withFlaw(idToken: string, flaw: IdTokenFlaw, signingJwk: JWK): Promise<string> {
-  const claims = decodeJwt(idToken);
-  const now = Math.floor(Date.now() / 1000);
-  if (flaw === 'wrong-audience') claims.aud = 'another-client';
-  if (flaw === 'wrong-issuer') claims.iss = `${claims.iss}-elsewhere`;
-  if (flaw === 'wrong-nonce') claims.nonce = randomUUID();
-  if (flaw === 'expired') Object.assign(claims, { iat: now - 1200, exp: now - 600 });
-  const key = flaw === 'forged-signature' ? (await generateKeyPair('RS256')).privateKey : await importJWK(signingJwk, 'RS256');
-  return new SignJWT(claims).setProtectedHeader({ ...decodeProtectedHeader(idToken), alg: 'RS256' }).sign(key);
 }
 
 /**
