@@ -137,7 +137,7 @@ function prepareScratch(end: End, harness: boolean) {
 }
 
 async function install(end: End, dir: string) {
-  const installed = await run(
+  const npmInstall = await run(
     'npm',
     [
       'install',
@@ -150,7 +150,7 @@ async function install(end: End, dir: string) {
     ],
     dir,
   );
-  if (!installed.ok) throw new Error(`npm install failed:\n${installed.output.trim().split('\n').slice(-15).join('\n')}`);
+  if (!npmInstall.ok) throw new Error(`npm install failed:\n${npmInstall.output.trim().split('\n').slice(-15).join('\n')}`);
   const problems: string[] = [];
   for (const [name, version] of Object.entries(end.pins)) {
     const installed = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
