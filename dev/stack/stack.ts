@@ -265,10 +265,13 @@ export async function startStack({
       },
     });
     stoppers.push(() => stopProcess(backend));
-    await waitForHttp(`${backendUrl}/.backstage/health/v1/readiness`, { piece: 'backend', child: backend, timeoutMs: 180_000, logFile: backendLog });
-    if (!real) await waitForCatalog(backendUrl, { timeoutMs: 60_000, logFile: backendLog, moreEntityRefs });
-
-    if (frontend) {
+    const backendReady = async () => {
+      await waitForHttp(`${backendUrl}/.backstage/health/v1/readiness`, { piece: 'backend', child: backend, timeoutMs: 180_000, logFile: backendLog });
+      if (!real) await waitForCatalog(backendUrl, { timeoutMs: 60_000, logFile: backendLog, moreEntityRefs });
+    };
+    // The app's dev server compiles while the backend starts.
+    const appReady = async () => {
+      if (!frontend) return;
       const appLog = path.join(workDir, 'app.log');
       const app = spawnLogged(process.execPath, [path.join(rootDir, 'node_modules/@backstage/cli/bin/backstage-cli'), 'package', 'start', ...configArgs], {
         cwd: rootDir,
@@ -277,7 +280,11 @@ export async function startStack({
       });
       stoppers.push(() => stopProcess(app));
       await waitForHttp(appUrl, { piece: 'app', child: app, timeoutMs: 300_000, logFile: appLog });
-    }
+    };
+    // The first failure stops both (below); the other's wait then fails unheard.
+    const ready = [backendReady(), appReady()];
+    ready.forEach(wait => wait.catch(() => {}));
+    await Promise.all(ready);
 
     return { appUrl, backendUrl, authBackend, issuer, secondIssuer, catalogClusterUrl, auditLogPath, backendLog, workDir, stop };
   } catch (error) {
