@@ -1,5 +1,5 @@
 // Unsigned JWTs shaped like ID tokens, for code that reads a token's claims
-// but does not check its signature (the module, the bench's auth endpoint).
+// but does not check its signature.
 // Plain TypeScript without import.meta, so jest can load it too.
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -7,12 +7,6 @@ const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toStrin
 /** A JWT of `payload`, with an `alg` header and a signature nobody checks. */
 export function unsignedJwt(payload: object, { alg = 'RS256' }: { alg?: string } = {}): string {
   return [base64url({ alg, typ: 'JWT' }), base64url(payload), 'c2lnbmF0dXJl'].join('.');
-}
-
-/** An ID token for alice, issued `ageSeconds` ago and valid for `lifetimeSeconds`. */
-export function idTokenIssuedAgo(ageSeconds: number, lifetimeSeconds = 3600, { alg }: { alg?: string } = {}): string {
-  const iat = Math.floor(Date.now() / 1000) - ageSeconds;
-  return unsignedJwt({ sub: 'alice', iat, exp: iat + lifetimeSeconds }, { alg });
 }
 
 /** A token's `exp` in milliseconds since the epoch. */
