@@ -57,10 +57,8 @@ export interface PaletteVariant {
 export interface IssuerOptions {
   clients: IssuerClient[];
   users: DemoUser[];
-  /** Lifetime of ID tokens; default one hour. */
+  /** Lifetime of ID and access tokens; default one hour. */
   idTokenTtlSeconds?: number;
-  /** Lifetime of access tokens (the token response's `expires_in`); default that of ID tokens. */
-  accessTokenTtlSeconds?: number;
   /** Answer like Palette: `refresh_token` is its HS256 session token, whatever the scopes; answerLikePalette() switches it. */
   paletteRefreshToken?: boolean;
   variant?: PaletteVariant;
@@ -77,14 +75,13 @@ export async function startIssuer({
   clients,
   users,
   idTokenTtlSeconds = 3600,
-  accessTokenTtlSeconds = idTokenTtlSeconds,
   paletteRefreshToken = false,
   variant: initialVariant = {},
   log = console.log,
 }: IssuerOptions): Promise<StartedIssuer> {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const signingJwk: JWK = { ...(await exportJWK(privateKey)), kid: `standin-${randomUUID()}`, alg: 'RS256', use: 'sig' };
-  const live: Live = { variant: initialVariant, idToken: idTokenTtlSeconds, accessToken: accessTokenTtlSeconds };
+  const live: Live = { variant: initialVariant, ttl: idTokenTtlSeconds };
   // The issuer URL holds the port, known only once listening. The provider and
   // the request handler follow in the same tick, so no request can come in
   // before them.
@@ -100,7 +97,7 @@ export async function startIssuer({
     if (ctx.path !== '/token' || ctx.method !== 'POST' || ctx.status !== 200) return;
     const body = ctx.body as Record<string, unknown>;
     if (answeringLikePalette && typeof body.id_token === 'string') {
-      body.refresh_token = await paletteSessionToken(body.id_token, sessionTokenSecret, live.idToken);
+      body.refresh_token = await paletteSessionToken(body.id_token, sessionTokenSecret, live.ttl);
       log('issuer: answered like Palette, with an HS256 session token as refresh_token');
     }
   });
@@ -142,7 +139,7 @@ export async function startIssuer({
     tokenUrl: `${issuer}/token`,
     jwksUri: `${issuer}/jwks`,
     metadataUrl: `${issuer}/.well-known/openid-configuration`,
-    setTokenLifetime: seconds => { Object.assign(live, { idToken: seconds, accessToken: seconds }); },
+    setTokenLifetime: seconds => { live.ttl = seconds; },
     answerLikePalette: on => { answeringLikePalette = on; },
     setVariant: variant => { live.variant = variant; },
     requests,
@@ -181,8 +178,8 @@ async function paletteSessionToken(idToken: string, secret: Uint8Array, ttlSecon
 /** What setVariant() and setTokenLifetime() change; read at every issue, so they apply to the next token. */
 interface Live {
   variant: PaletteVariant;
-  idToken: number;
-  accessToken: number;
+  /** Of ID and access tokens. */
+  ttl: number;
 }
 
 /** Everything oidc-provider needs, with keys created fresh for this process. */
@@ -231,8 +228,8 @@ function providerConfiguration(clients: IssuerClient[], users: DemoUser[], signi
     },
 
     ttl: {
-      AccessToken: () => live.accessToken,
-      IdToken: () => live.idToken,
+      AccessToken: () => live.ttl,
+      IdToken: () => live.ttl,
       AuthorizationCode: 60,
       Interaction: 10 * 60,
       RefreshToken: DAY,

@@ -71,8 +71,6 @@ export interface StackOptions {
   appPort?: number;
   backendPort?: number;
   idTokenTtlSeconds?: number;
-  /** The access token's, which a backend may report instead; default the ID token's. */
-  accessTokenTtlSeconds?: number;
   /** Which backend auth module serves `spectrocloud`; default `oidc`. */
   authBackend?: AuthBackend;
   /** Run the stock Kubernetes backend without this repository's backend module. */
@@ -124,7 +122,6 @@ export async function startStack({
   appPort = DEFAULT_APP_PORT,
   backendPort = DEFAULT_BACKEND_PORT,
   idTokenTtlSeconds = 3600,
-  accessTokenTtlSeconds,
   authBackend = 'oidc',
   stockKubernetesBackend = false,
   secondEnvironment = false,
@@ -175,7 +172,7 @@ export async function startStack({
         backendUrl,
         auditLogPath,
         log,
-        issuerOptions: { idTokenTtlSeconds, accessTokenTtlSeconds, paletteRefreshToken, variant: paletteVariant },
+        issuerOptions: { idTokenTtlSeconds, paletteRefreshToken, variant: paletteVariant },
         secondEnvironment,
         catalogCluster,
       });

@@ -45,7 +45,7 @@ export async function startStandIns({
   backendUrl: string;
   auditLogPath: string;
   log: (line: string) => void;
-  issuerOptions?: Pick<IssuerOptions, 'idTokenTtlSeconds' | 'accessTokenTtlSeconds' | 'paletteRefreshToken' | 'variant'>;
+  issuerOptions?: Pick<IssuerOptions, 'idTokenTtlSeconds' | 'paletteRefreshToken' | 'variant'>;
   /** Also a second Palette (SECOND_ENVIRONMENT) and a cluster that trusts only it. */
   secondEnvironment?: boolean;
   /**
