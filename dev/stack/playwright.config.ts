@@ -14,9 +14,7 @@ export default defineConfig({
   // Every scenario's screenshots, and the screenshot and trace of a failure; printed at the end.
   outputDir: '../../.e2e-artifacts',
   globalTeardown: './e2e/printArtifacts.ts',
-  // A worker per spec file, each with its stack: much of a scenario is
-  // waiting for tokens to expire, which the files then do side by side.
-  workers: 4,
+  workers: 2,
   retries: 0,
   // One scenario; a stack starts in a worker fixture with a timeout of its own.
   timeout: 300_000,
