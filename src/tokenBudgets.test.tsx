@@ -18,7 +18,7 @@ import { entity, idToken, startKubernetesApis } from './__testUtils__/testApp';
 const { generateAuth } = jest.requireActual(path.join(path.dirname(require.resolve('@backstage/plugin-kubernetes-react')), 'hooks/auth.esm.js'));
 
 const USER = 'user:default/alice';
-const optIn = { app: { title: 'Test app', extensions: [{ 'api:kubernetes/spectrocloud-auth': true }] } };
+const optIn = { app: { extensions: [{ 'api:kubernetes/spectrocloud-auth': true }] } };
 const ENVIRONMENTS = ['eu', 'us'].map(region => ({ tokenProviderName: `palette-${region}`, authProvider: `spectrocloud-${region}` }));
 const clusters = (count: number, tokenProviders = ['spectrocloud']) =>
   Array.from({ length: count }, (_, i) => ({ name: `palette-${i}`, authProvider: 'oidc', oidcTokenProvider: tokenProviders[i % tokenProviders.length] }));

@@ -176,6 +176,9 @@ export const baseConfig: JsonObject = {
   backend: { baseUrl: 'http://localhost:7007' },
 };
 
+// A test's app-config on top of baseConfig; its `app` keys beside the base's.
+const withBase = (config: JsonObject = {}): JsonObject => ({ ...baseConfig, ...config, app: { ...(baseConfig.app as JsonObject), ...(config.app as JsonObject) } });
+
 type SpectroCloudAuthFake = { getIdToken: jest.Mock };
 
 type AppOptions = {
@@ -227,7 +230,7 @@ export function renderKubernetesObjects(options: AppOptions = {}) {
   let result: ObjectsResult | undefined;
   const rendered = renderInTestApp(<KubernetesObjectsProbe onResult={r => (result = r)} />, {
     features: options.features ?? [kubernetesPlugin, spectroCloudModule],
-    config: { ...baseConfig, ...options.config },
+    config: withBase(options.config),
     apis,
   });
   return { rendered, backend, errorApi, spectroCloudAuth, getResult: () => result };
@@ -238,7 +241,7 @@ export async function errorsAtAppStart(options: AppOptions = {}) {
   const { apis, errorApi } = appApis(options, fakeKubernetesBackend(options.clusters));
   const rendered = renderInTestApp(<div>app is up</div>, {
     features: options.features ?? [kubernetesPlugin, spectroCloudModule],
-    config: { ...baseConfig, ...options.config },
+    config: withBase(options.config),
     apis,
   });
   await rendered.findByText('app is up');
@@ -271,7 +274,7 @@ export async function startKubernetesApis(options: AppOptions = {}) {
   const { apis } = appApis(options, backend);
   const app = await startTestApp({
     features: [kubernetesPlugin, spectroCloudModule],
-    config: { ...baseConfig, ...options.config },
+    config: withBase(options.config),
     apis,
   });
   // Made inside act: making an OAuth2 client registers it with the sign-in dialog, which renders.
@@ -286,7 +289,7 @@ export async function openAccessPage(options: AppOptions & { proxy?: Parameters<
   const { apis, spectroCloudAuth } = appApis(options, backend);
   const app = await startTestApp({
     features: options.features ?? [kubernetesPlugin, spectroCloudModule],
-    config: { ...baseConfig, ...options.config },
+    config: withBase(options.config),
     apis,
     initialRouteEntries: [options.path ?? '/kubernetes-access'],
   });
