@@ -1,37 +1,27 @@
 import { OAuth2 } from '@backstage/core-app-api';
-import {
-  ApiBlueprint, configApiRef, discoveryApiRef, oauthRequestApiRef,
-  type AuthRequestOptions, type ConfigApi, type DiscoveryApi, type OAuthRequestApi,
-} from '@backstage/frontend-plugin-api';
+import { ApiBlueprint, configApiRef, discoveryApiRef, oauthRequestApiRef, type AuthRequestOptions, type ConfigApi, type DiscoveryApi, type OAuthRequestApi } from '@backstage/frontend-plugin-api';
 import { idTokenProblem, RENEW_MARGIN } from './idToken';
 import { spectroCloudAuthApiRef, type SpectroCloudAuthApi } from './spectroCloudAuthApiRef';
 
 const needsRenewal = (token: string) => idTokenProblem(token, RENEW_MARGIN) !== undefined;
 
-// A renewal whose ID token still needs renewing (a browser clock running
-// ahead, a backend that serves the same token again) is not repeated for the
-// same token before this long.
+// A renewal that brought no better token (a browser clock running ahead, a
+// backend that serves the same token) is not repeated sooner for that token.
 const RENEWAL_RETRY_MS = 30_000;
-// How long a sign-out waits for a silent renewal's refresh to come back.
+// How long a sign-out waits for a silent renewal's refresh.
 const SIGN_OUT_WAIT_MS = 5_000;
 
-type Renewal = { interactive: boolean; promise: Promise<string> };
-
 /**
- * The opt-in `auth.spectrocloud`: an OAuth2 session for the backend provider
- * `spectrocloud` that also renews before the ID token's own `exp`.
- *
- * An OAuth2 session refreshes by the access token's expiry, not the ID
- * token's. When the ID token nears its `exp`, or is an `HS*` token as the
- * published backend module hands out after a fresh sign-in, a new session asks
- * the backend's refresh endpoint, once for all callers. Only a call that may
- * ask the user (not `optional`) goes on to a sign-in when that brings no
- * usable token; an optional call never waits on that dialog.
+ * The opt-in `auth.spectrocloud`: an OAuth2 session that also renews by the
+ * ID token's own `exp` (OAuth2 goes by the access token's), and replaces the
+ * `HS*` token the published backend module hands out after a sign-in. A new
+ * session asks the refresh endpoint, once for all callers; only a call that
+ * is not `optional` goes on to a sign-in when that brings no usable token.
  */
 export class SpectroCloudAuth implements SpectroCloudAuthApi {
   private readonly session: OAuth2;
   private renewed?: string;
-  private renewal?: Renewal;
+  private renewal?: { interactive: boolean; promise: Promise<string> };
   private lastRenewal?: { of: string; at: number; interactive: boolean; result: string };
   // Counts sign-outs: a renewal that one overtook belongs to the user before.
   private signOuts = 0;
@@ -44,7 +34,6 @@ export class SpectroCloudAuth implements SpectroCloudAuthApi {
     const signOuts = this.signOuts;
     const token = await this.session.getIdToken(options);
     if (!token || !needsRenewal(token)) return token;
-    // The newest ID token this session has had.
     const current = this.renewed ?? token;
     if (!needsRenewal(current)) return current;
     let renewed = await this.renew(current, false);
@@ -86,9 +75,8 @@ export class SpectroCloudAuth implements SpectroCloudAuthApi {
     this.renewed = undefined;
     this.lastRenewal = undefined;
     this.renewal = undefined;
-    // A silent renewal's refresh may still set the session cookie: let it
-    // land before the logout clears it. A sign-in dialog is not waited for;
-    // its renewal ends its own session when it settles.
+    // A silent refresh may still set the session cookie: let it land before
+    // the logout clears it. A sign-in dialog ends its own session instead.
     if (renewal && !renewal.interactive) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([renewal.promise.catch(() => {}), new Promise(resolve => (timer = setTimeout(resolve, SIGN_OUT_WAIT_MS)))]);
@@ -104,10 +92,7 @@ export class SpectroCloudAuth implements SpectroCloudAuthApi {
   sessionState$ = () => this.session.sessionState$();
 }
 
-/**
- * A {@link SpectroCloudAuth} for the backend auth provider `provider.id`, with
- * the scopes and `auth.environment` of every SpectroCloud client here.
- */
+/** A {@link SpectroCloudAuth} for the backend auth provider `provider.id`. */
 export function createSpectroCloudAuth(
   apis: { configApi: ConfigApi; discoveryApi: DiscoveryApi; oauthRequestApi: OAuthRequestApi },
   provider: { id: string; title: string },

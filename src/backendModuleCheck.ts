@@ -31,8 +31,7 @@ export function backendModuleCheck(discoveryApi: DiscoveryApi, fetchApi: FetchAp
     return tokenProviders;
   };
   return async source => {
-    const asking = (answer ??= ask(source));
-    const served = await asking.catch(error => {
+    const served = await (answer ??= ask(source)).catch(error => {
       answer = undefined;
       throw error;
     });

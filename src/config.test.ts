@@ -1,11 +1,11 @@
 import { mockApis } from '@backstage/frontend-test-utils';
-import { readTokenProviderName, readTokenSources } from './config';
+import { readTokenSources } from './config';
 import { readTokenSources as readBackendTokenSources } from '../backend/src/config';
 
 const read = (tokenProviderName?: unknown) =>
-  readTokenProviderName(
+  readTokenSources(
     mockApis.config({ data: tokenProviderName === undefined ? {} : { kubernetes: { spectroCloudAuth: { tokenProviderName } } } }),
-  );
+  )[0].name;
 
 describe('kubernetes.spectroCloudAuth.tokenProviderName', () => {
   it('defaults to spectrocloud', () => {

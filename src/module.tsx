@@ -32,9 +32,8 @@ function createAuthProviders({
   microsoftAuthApi, googleAuthApi, oktaAuthApi, oneloginAuthApi, gitlabAuthApi, spectroCloudAuthApi,
   configApi, discoveryApi, fetchApi, identityApi, oauthRequestApi,
 }: { [K in keyof typeof deps]: (typeof deps)[K]['T'] }): SpectroCloudAuthProviders {
-  // auth.spectrocloud for the default token source; a client of its own for
-  // each environment, so that their sessions never touch one another. Each
-  // serves only the Backstage user whose session it is.
+  // auth.spectrocloud for the default source, a client of its own for each
+  // environment; each serves only the user whose session it is.
   const sessions = readTokenSources(configApi).map(source => {
     const auth = source.authProvider
       ? createSpectroCloudAuth({ configApi, discoveryApi, oauthRequestApi }, { id: source.authProvider, title: source.title })
@@ -54,8 +53,8 @@ function createAuthProviders({
         ...Object.fromEntries(sessions.map(({ source, auth }) => [source.name, policy(auth, source)])),
       },
     });
-  // The tab's objects request decorates its body; pod logs and other proxy
-  // actions ask for credentials, and never run without the token.
+  // The tab's objects request decorates its body; the proxy (pod logs) asks
+  // for credentials and never runs without the token.
   const backendModuleServes = backendModuleCheck(discoveryApi, fetchApi);
   const forObjects = withSpectroCloud((auth, source) => askOnce(auth, source, backendModuleServes));
   const forProxy = withSpectroCloud(guardIdTokens);
@@ -67,25 +66,18 @@ function createAuthProviders({
 }
 
 const authProvidersApi = (name: string) =>
-  ApiBlueprint.make({
-    name,
-    params: defineParams => defineParams({ api: kubernetesAuthProvidersApiRef, deps, factory: createAuthProviders }),
-  });
+  ApiBlueprint.make({ name, params: defineParams => defineParams({ api: kubernetesAuthProvidersApiRef, deps, factory: createAuthProviders }) });
 
-// A module extension with the id of one of its plugin's extensions replaces
-// it wherever app-config names either: this one takes the Kubernetes
-// plugin's place. Apps whose app-config disables that id (which disables the
-// replacement too) get the providers from the second.
+// The first replaces the Kubernetes plugin's own (same id); apps that disable
+// that id in app-config, which disables the replacement too, get the second.
 const pluginAuthProvidersOverride = authProvidersApi('auth-providers');
 const spectroCloudAuthProviders = authProvidersApi('spectrocloud-auth-providers');
 
-// What the Kubernetes tab cannot say itself, checked once at app start: that
-// auth.spectrocloud is missing (the tab names only the API ref), or that
-// another extension provides the providers API (an app keeps one of several
-// without a word, and the tab then sends no SpectroCloud token).
+// What the Kubernetes tab cannot say itself, checked at app start: no
+// auth.spectrocloud (the tab names only the API ref), or another providers
+// API (an app keeps one of several silently, and sends no SpectroCloud token).
 function StartupCheck() {
-  // Rendered before the sign-in page, so before anyone can sign in here.
-  useState(noteSignInAtLoad);
+  useState(noteSignInAtLoad); // rendered before the sign-in page
   const apis = useApiHolder();
   const errorApi = useApi(errorApiRef);
   const appTreeApi = useApi(appTreeApiRef);
@@ -101,17 +93,13 @@ function StartupCheck() {
   return null;
 }
 
-const startupCheck = AppRootElementBlueprint.make({
-  name: 'spectrocloud-auth-check',
-  params: { element: <StartupCheck /> },
-});
+const startupCheck = AppRootElementBlueprint.make({ name: 'spectrocloud-auth-check', params: { element: <StartupCheck /> } });
 
 // Who each user is on each cluster, and why a 401 or 403: loaded when opened.
 const accessPage = PageBlueprint.make({
   name: 'access',
   params: {
     path: '/kubernetes-access',
-    // In the app's navigation with the Kubernetes plugin's icon.
     title: 'Kubernetes access',
     routeRef: createRouteRef(),
     loader: () => import('./AccessPage').then(page => <page.AccessPage />),

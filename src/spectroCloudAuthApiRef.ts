@@ -1,11 +1,4 @@
-import {
-  createApiRef,
-  type ApiRef,
-  type BackstageIdentityApi,
-  type OpenIdConnectApi,
-  type ProfileInfoApi,
-  type SessionApi,
-} from '@backstage/frontend-plugin-api';
+import { createApiRef, type ApiRef, type BackstageIdentityApi, type OpenIdConnectApi, type ProfileInfoApi, type SessionApi } from '@backstage/frontend-plugin-api';
 
 /**
  * The SpectroCloud (Palette) auth API: the interfaces Backstage's own

@@ -12,10 +12,7 @@ const ownerKey = (source: TokenSource) => `backstage-plugin-kubernetes-module-sp
 
 let signInPageKeyAtLoad: string | null | undefined;
 
-/**
- * Notes whether someone was signed in as the app loaded. Called by the
- * module's app root element, which renders before the sign-in page.
- */
+/** Notes whether someone was signed in as the app loaded (before the sign-in page renders). */
 export function noteSignInAtLoad() {
   signInPageKeyAtLoad = localStorage.getItem(SIGN_IN_PAGE_KEY);
 }
@@ -25,15 +22,12 @@ export function noteSignInAtLoad() {
 const signedInSinceLoad = () => signInPageKeyAtLoad === null && localStorage.getItem(SIGN_IN_PAGE_KEY) !== null;
 
 /**
- * `auth`, serving only the Backstage user whose session it is.
- *
- * A SpectroCloud session outlives Backstage's sign-out in its refresh cookie,
- * which a silent refresh would hand to the next user of the browser. So before
- * its first token in a page, a session is kept only if this browser's owner
- * record names the signed-in user and no one has signed in since the app
- * loaded, or if the session's own Backstage identity is that user (the app's
- * sign-in with SpectroCloud); otherwise it is signed out, and the sessions
- * that follow are the signed-in user's.
+ * `auth`, serving only the Backstage user whose session it is. A SpectroCloud
+ * session outlives Backstage's sign-out in its refresh cookie, which a silent
+ * refresh would hand to the browser's next user. So before its first token in
+ * a page, a session is kept only if this browser's owner record names the
+ * signed-in user and no one signed in since the app loaded, or if the
+ * session's own Backstage identity is that user; otherwise it is signed out.
  */
 export function forSignedInUser(auth: SpectroCloudSessionApi, source: TokenSource, identityApi: IdentityApi): OpenIdConnectApi {
   let claim: Promise<void> | undefined;
