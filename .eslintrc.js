@@ -1,17 +1,11 @@
 module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
   overrides: [
     {
-      // The Node programs run with tsx: the development stack, which has its
-      // own package.json (so the root one cannot vouch for its imports), and
-      // the benchmarks.
-      files: ['dev/stack/**', 'bench/**'],
-      rules: {
-        'no-console': 'off',
-      },
-    },
-    {
+      // The development stack: Node programs run with tsx, with a package.json
+      // of their own (so the root one cannot vouch for their imports).
       files: ['dev/stack/**'],
       rules: {
+        'no-console': 'off',
         '@backstage/no-undeclared-imports': 'off',
       },
     },

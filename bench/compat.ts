@@ -13,11 +13,10 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { fail, log, ownPackage, requireInstall, requireRegistry, root, table } from './lib.ts';
+import { fail, log, ownPackage, requireInstallAndRegistry, root, table } from './lib.ts';
 
 const COMMAND = 'npm run test:compat';
-requireInstall(COMMAND);
-requireRegistry(COMMAND);
+requireInstallAndRegistry(COMMAND);
 
 // Imported after the checks above, so that a tree without node_modules gets
 // the message rather than a module-not-found stack.
@@ -27,21 +26,7 @@ const { createTemporaryDirectory, removeTemporaryDirectory } = await import('../
 type End = import('./ends.ts').End;
 
 // The frontend module's test libraries, at the ranges the repo uses.
-const TEST_LIBS = [
-  'react',
-  'react-dom',
-  'react-router-dom',
-  '@testing-library/react',
-  '@testing-library/dom',
-  '@testing-library/jest-dom',
-  '@types/react',
-  '@types/react-dom',
-];
-// Tests of the project rather than of the module at a version: package.test.ts
-// packs the repository's own checkout, and readme.test.tsx checks the README
-// against the project's scripts, lockfiles and development stack. A scratch
-// copy has none of these.
-const SKIPPED_TESTS = ['package.test.ts', 'readme.test.tsx'];
+const TEST_LIBS = ['react', 'react-dom', 'react-router-dom', '@testing-library/react', '@testing-library/dom', '@testing-library/jest-dom', '@types/react', '@types/react-dom'];
 // What the backend module's tests import besides its dependencies and
 // companions: the newest release as of the end's date, so from its release
 // line at the lowest end.
@@ -60,7 +45,6 @@ const bin = (name: string) => path.join(root, 'node_modules/.bin', name);
 interface EndResult extends End {
   /** The repository's lockfile installs this end's versions: `npm test` proves it. */
   coveredByLockfile: boolean;
-  harness: boolean;
   typesOk: boolean;
   passed: number;
   failed: number;
@@ -82,10 +66,7 @@ function prepareScratch(end: End, harness: boolean) {
   const { manifest, ranges } = MODULES[end.module];
   let devDependencies: Record<string, string>;
   if (end.module === 'frontend') {
-    fs.cpSync(path.join(root, 'src'), path.join(dir, 'src'), {
-      recursive: true,
-      filter: file => !SKIPPED_TESTS.includes(path.basename(file)),
-    });
+    fs.cpSync(path.join(root, 'src'), path.join(dir, 'src'), { recursive: true });
     fs.copyFileSync(path.join(root, 'config.d.ts'), path.join(dir, 'config.d.ts'));
     // The tests' JWT builder, shared with the bench.
     fs.mkdirSync(path.join(dir, 'dev/lib'), { recursive: true });
@@ -137,19 +118,9 @@ function prepareScratch(end: End, harness: boolean) {
 }
 
 async function install(end: End, dir: string) {
-  const npmInstall = await run(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--ignore-scripts',
-      // Backstage trees carry stale React peer ranges (@material-ui/*).
-      '--legacy-peer-deps',
-      ...(end.before ? [`--before=${end.before}`] : []),
-    ],
-    dir,
-  );
+  // --legacy-peer-deps: Backstage trees carry stale React peer ranges (@material-ui/*).
+  const args = ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--legacy-peer-deps', ...(end.before ? [`--before=${end.before}`] : [])];
+  const npmInstall = await run('npm', args, dir);
   if (!npmInstall.ok) throw new Error(`npm install failed:\n${npmInstall.output.trim().split('\n').slice(-15).join('\n')}`);
   const problems: string[] = [];
   for (const [name, version] of Object.entries(end.pins)) {
@@ -181,10 +152,10 @@ async function proveEnd(end: End): Promise<EndResult> {
   const harness = end.module === 'frontend' && semver.lt(end.pins['@backstage/frontend-test-utils'], '1.0.0');
   if (coveredByLockfile(end)) {
     log(`\n[${label(end)}] the repository's lockfile installs these versions: proved by \`npm test\`, not installed again`);
-    return { ...end, coveredByLockfile: true, harness, typesOk: true, passed: 0, failed: 0, files: 0, problems: [], seconds: 0 };
+    return { ...end, coveredByLockfile: true, typesOk: true, passed: 0, failed: 0, files: 0, problems: [], seconds: 0 };
   }
   const dir = prepareScratch(end, harness);
-  const result = { ...end, coveredByLockfile: false, harness, typesOk: false, passed: 0, failed: 0, files: 0, problems: [] as string[] };
+  const result = { ...end, coveredByLockfile: false, typesOk: false, passed: 0, failed: 0, files: 0, problems: [] as string[] };
   const done = (): EndResult => {
     if (result.problems.length && process.env.KEEP_TEMP !== '1') {
       result.problems.push(`to look into the scratch directory, run again with KEEP_TEMP=1`);
@@ -269,27 +240,11 @@ const started = Date.now();
 // The ends side by side: most of each is waiting on the registry.
 const results = await Promise.all([...planEnds('frontend'), ...planEnds('backend')].map(proveEnd));
 
-function typesColumn(r: (typeof results)[number]) {
-  if (r.coveredByLockfile) return 'npm test';
-  return r.typesOk ? 'ok' : 'errors';
-}
-
-log(
-  '',
-  table(
-    ['module', 'end', 'versions', 'types', 'tests passed/failed', 'time'],
-    results.map(r => [
-      r.module,
-      r.name,
-      Object.entries(r.pins)
-        .map(([pkg, version]) => `${pkg.replace('@backstage/', '')} ${version}`)
-        .join(', '),
-      typesColumn(r),
-      r.coveredByLockfile ? 'npm test (lockfile)' : `${r.passed}/${r.failed} in ${r.files} files`,
-      `${r.seconds} s`,
-    ]),
-  ),
-);
+const rows = results.map(r => {
+  const [types, tests] = r.coveredByLockfile ? ['npm test', 'npm test (lockfile)'] : [r.typesOk ? 'ok' : 'errors', `${r.passed}/${r.failed} in ${r.files} files`];
+  return [r.module, r.name, Object.entries(r.pins).map(([pkg, version]) => `${pkg.replace('@backstage/', '')} ${version}`).join(', '), types, tests, `${r.seconds} s`];
+});
+log('', table(['module', 'end', 'versions', 'types', 'tests passed/failed', 'time'], rows));
 
 const problems = results.flatMap(r => r.problems.map(problem => `[${label(r)}] ${problem}`));
 if (!problems.length) {

@@ -10,35 +10,23 @@ import semver from 'semver';
 
 import { fail, npmJson, ownPackage, root, type PackageJson } from './lib.ts';
 
-export type ModuleName = 'frontend' | 'backend';
-
-export interface ModulePackage {
-  module: ModuleName;
-  /** The package's folder in the repository. */
-  dir: string;
-  manifest: PackageJson;
-  /**
-   * The ranges proved at both ends: the package's dependencies and its
-   * @backstage peer dependencies (which the app provides).
-   */
-  ranges: Record<string, string>;
-  /**
-   * What its tests boot it with. Each end gets the newest release of these
-   * that accepts that end's versions of the package's ranges.
-   */
-  companions: string[];
-}
-
-function modulePackage(module: ModuleName, dir: string, companions: string[]): ModulePackage {
+/**
+ * The package in the repository's folder `dir`: its manifest; the ranges
+ * proved at both ends, its dependencies and its @backstage peer dependencies
+ * (which the app provides); and the `companions` its tests boot it with, each
+ * end at the newest release that accepts that end's versions of the ranges.
+ */
+function modulePackage(dir: string, companions: string[]) {
   const manifest: PackageJson = dir === '.' ? ownPackage : JSON.parse(fs.readFileSync(path.join(root, dir, 'package.json'), 'utf8'));
   const backstagePeers = Object.entries(manifest.peerDependencies ?? {}).filter(([name]) => name.startsWith('@backstage/'));
-  return { module, dir, manifest, ranges: { ...manifest.dependencies, ...Object.fromEntries(backstagePeers) }, companions };
+  return { manifest, ranges: { ...manifest.dependencies, ...Object.fromEntries(backstagePeers) }, companions };
 }
 
-export const MODULES: Record<ModuleName, ModulePackage> = {
-  frontend: modulePackage('frontend', '.', ['@backstage/plugin-kubernetes', '@backstage/frontend-test-utils']),
-  backend: modulePackage('backend', 'backend', ['@backstage/backend-test-utils', '@backstage/plugin-catalog-node']),
+export const MODULES = {
+  frontend: modulePackage('.', ['@backstage/plugin-kubernetes', '@backstage/frontend-test-utils']),
+  backend: modulePackage('backend', ['@backstage/backend-test-utils', '@backstage/plugin-catalog-node']),
 };
+export type ModuleName = keyof typeof MODULES;
 
 // Besides every @backstage/ package, those of which a second copy would split
 // an app's React tree or router.

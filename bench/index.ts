@@ -8,33 +8,27 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { fail, log, ownPackage, requireInstall, requireRegistry, root, table } from './lib.ts';
+import { Steps } from '../dev/adopt/steps.ts';
+import { fail, log, ownPackage, requireInstallAndRegistry, root, table } from './lib.ts';
 
 const COMMAND = 'npm run bench';
-requireInstall(COMMAND);
-requireRegistry(COMMAND);
+requireInstallAndRegistry(COMMAND);
 // After the checks, so that a tree without node_modules gets their message.
 const { packageTarball } = await import('../dev/lib/pack.ts');
 const { createTemporaryDirectory } = await import('../dev/lib/temporaryDirectory.ts');
 const { npmApps } = await import('./footprint.ts');
 
-async function step<T>(label: string, measure: () => T | Promise<T>): Promise<T> {
-  process.stdout.write(`${label}...`);
-  const start = Date.now();
-  const result = await measure();
-  process.stdout.write(` ${((Date.now() - start) / 1000).toFixed(1)} s\n`);
-  return result;
-}
+const steps = new Steps();
 
 // Removed when the process ends (KEEP_TEMP=1 keeps it).
 const scratch = createTemporaryDirectory('bench');
 const dir = (name: string) => fs.mkdtempSync(path.join(scratch, `${name}-`));
 // The tarball that SPECTROCLOUD_PACKAGE_TARBALL names, or packed from a clean checkout.
-const frontend = await step('Packing the module (or taking SPECTROCLOUD_PACKAGE_TARBALL)', () =>
+const frontend = await steps.run('Packing the module (or taking SPECTROCLOUD_PACKAGE_TARBALL)', () =>
   packageTarball({ repoDir: root, dir: dir('pack'), logFile: path.join(scratch, 'pack.log') }),
 );
 
-const bundle = await step('Measuring the packed dist/ with size-limit', () => {
+const bundle = await steps.run('Measuring the packed dist/ with size-limit', () => {
   // The package as an app gets it; the repository's node_modules for what it imports.
   const unpacked = dir('package');
   execFileSync('tar', ['-xzf', frontend.tarball, '-C', unpacked, '--strip-components=1']);
@@ -44,9 +38,9 @@ const bundle = await step('Measuring the packed dist/ with size-limit', () => {
   if (!sizeLimit.stdout.trim().startsWith('[')) fail(`size-limit failed:\n${sizeLimit.stdout}${sizeLimit.stderr}`);
   return JSON.parse(sizeLimit.stdout) as { name: string; size: number; sizeLimit?: number; passed?: boolean }[];
 });
-const apps = await step('Installing the packed module into a current and a previous-line npm app', () => npmApps(frontend.tarball, dir('npm-apps')));
+const apps = await steps.run('Installing the packed module into a current and a previous-line npm app', () => npmApps(frontend.tarball, dir('npm-apps')));
 const figuresFile = path.join(scratch, 'token-budgets.json');
-const jest = await step('Running the token-flow budgets (jest, src/tokenBudgets.test.tsx)', () =>
+const jest = await steps.run('Running the token-flow budgets (jest, src/tokenBudgets.test.tsx)', () =>
   spawnSync(path.join(root, 'node_modules/.bin/backstage-cli'), ['package', 'test', '--watchAll=false', 'src/tokenBudgets'], { cwd: root, encoding: 'utf8', env: { ...process.env, TOKEN_BUDGET_FIGURES: figuresFile } }),
 );
 if (!fs.existsSync(figuresFile)) fail(`The token-flow budgets wrote no figures:\n${jest.stderr}`);

@@ -41,10 +41,14 @@ export function npm(args: string[], { cwd = root }: { cwd?: string } = {}): stri
 export const npmJson = <T = any>(args: string[], options?: { cwd?: string }): T => JSON.parse(npm([...args, '--json'], options));
 
 /**
- * Both scripts install from the registry; say so plainly instead of letting
- * npm retry for minutes and end in a stack of ECONNREFUSED lines.
+ * Both scripts run the repo's own toolchain and install from the registry;
+ * say so plainly when either is missing, instead of letting npm retry for
+ * minutes and end in a stack of ECONNREFUSED lines.
  */
-export function requireRegistry(command: string): void {
+export function requireInstallAndRegistry(command: string): void {
+  if (!fs.existsSync(path.join(root, 'node_modules/.package-lock.json'))) {
+    fail(`node_modules/ is missing: run \`npm ci\` first, then \`${command}\`.`);
+  }
   let registry = 'the npm registry';
   try {
     registry = npm(['config', 'get', 'registry']).trim();
@@ -55,13 +59,6 @@ export function requireRegistry(command: string): void {
         `Connect to the network (or point npm_config_registry at a reachable mirror), then run \`${command}\` again.`,
       2,
     );
-  }
-}
-
-/** The scripts run the repo's own toolchain. */
-export function requireInstall(command: string): void {
-  if (!fs.existsSync(path.join(root, 'node_modules/.package-lock.json'))) {
-    fail(`node_modules/ is missing: run \`npm ci\` first, then \`${command}\`.`);
   }
 }
 

@@ -5,11 +5,7 @@ import { projectRoot } from './projectRoot';
 
 // The backend packages an app runs beside this module, which the
 // development stack runs: their schemas are read from the installed ones.
-const BACKEND_PACKAGES = [
-  '@backstage/backend-defaults',
-  '@backstage/plugin-auth-backend',
-  '@backstage/plugin-kubernetes-backend',
-];
+const BACKEND_PACKAGES = ['@backstage/backend-defaults', '@backstage/plugin-auth-backend', '@backstage/plugin-kubernetes-backend'];
 
 /** The backend module that serves the auth provider `spectrocloud`. */
 export type SpectroCloudBackend = 'published' | 'oidc';

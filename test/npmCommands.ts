@@ -47,10 +47,8 @@ export function checkNpmCommandLine(line: string): string[] {
       } catch (error) {
         problems.push(`'${part}' fails: ${(error as { stderr?: Buffer }).stderr?.toString().trim()}`);
       }
-    } else if (command === 'start' || command === 'test') {
-      problems.push(...checkScript(prefix, command));
-    } else if (command === 'run') {
-      problems.push(...checkScript(prefix, scriptName));
+    } else if (['start', 'test', 'run'].includes(command)) {
+      problems.push(...checkScript(prefix, command === 'run' ? scriptName : command));
     } else {
       problems.push(`'${part}' is no npm command this check knows`);
     }

@@ -15,13 +15,7 @@ const ownPackage = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.js
 const run = (command: string, args: string[], cwd: string) =>
   execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-/**
- * The tarball of the package in `packageDir`, unpacked before the tests of
- * the describe block that calls this: the one CI packed once from a clean
- * clone (TARBALL_VARIABLES), or one packed now from a clean checkout of this
- * working tree; either way dev/lib/pack.ts has checked that the pack built
- * dist/ afresh.
- */
+/** The packageTarball of `packageDir`, unpacked before the tests of the describe block that calls this. */
 function unpacked<Manifest>(packageDir: PackageDir) {
   const pkg = {} as { scratch: string; tarball: string; files: string[]; installed: string; packed: Manifest };
   beforeAll(async () => {
@@ -34,6 +28,17 @@ function unpacked<Manifest>(packageDir: PackageDir) {
   }, 300_000);
   afterAll(() => fs.rmSync(pkg.scratch, { recursive: true, force: true }));
   return pkg;
+}
+
+/** The packages (not relative paths) that the unpacked files ending in `suffix` load, by the specifiers `pattern` captures. */
+function loadedPackages({ files, installed }: { files: string[]; installed: string }, suffix: string, pattern: RegExp): string[] {
+  const names = new Set<string>();
+  for (const file of files.filter(f => f.endsWith(suffix))) {
+    for (const [, specifier] of fs.readFileSync(path.join(installed, file), 'utf8').matchAll(pattern)) {
+      names.add(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
+    }
+  }
+  return [...names];
 }
 
 describe('the packed package', () => {
@@ -66,14 +71,8 @@ describe('the packed package', () => {
   });
 
   it('depends on exactly the packages its code imports', () => {
-    const imported = new Set<string>();
-    for (const file of pkg.files.filter(f => f.endsWith('.esm.js'))) {
-      const code = fs.readFileSync(path.join(pkg.installed, file), 'utf8');
-      for (const [, specifier] of code.matchAll(/\bfrom\s+['"]([^'".][^'"]*)['"]/g)) {
-        imported.add(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
-      }
-    }
-    expect(Object.keys(pkg.packed.dependencies).sort()).toEqual([...imported].filter(name => !(name in pkg.packed.peerDependencies)).sort());
+    const imported = loadedPackages(pkg, '.esm.js', /\bfrom\s+['"]([^'".][^'"]*)['"]/g);
+    expect(Object.keys(pkg.packed.dependencies).sort()).toEqual(imported.filter(name => !(name in pkg.packed.peerDependencies)).sort());
     // Peers are what the app must share with the module: React, and the
     // frontend plugin API, whose range spans two release lines (^0.18.1 ||
     // ^1.0.0): as a dependency, yarn resolves such a range to the newest
@@ -130,13 +129,6 @@ describe('the packed backend module', () => {
   });
 
   it('depends on exactly the packages its code requires', () => {
-    const required = new Set<string>();
-    for (const file of pkg.files.filter(f => f.endsWith('.cjs.js'))) {
-      const code = fs.readFileSync(path.join(pkg.installed, file), 'utf8');
-      for (const [, specifier] of code.matchAll(/\brequire\(['"]([^'".][^'"]*)['"]\)/g)) {
-        required.add(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
-      }
-    }
-    expect(Object.keys(pkg.packed.dependencies).sort()).toEqual([...required].sort());
+    expect(Object.keys(pkg.packed.dependencies).sort()).toEqual(loadedPackages(pkg, '.cjs.js', /\brequire\(['"]([^'".][^'"]*)['"]\)/g).sort());
   });
 });

@@ -34,23 +34,20 @@ import { waitForCatalog } from '../lib/catalog.ts';
 import { ALICE, COMPONENT, READER_GROUP } from '../lib/demo.ts';
 import { PieceError } from '../lib/errors.ts';
 import { HOST } from '../lib/loopback.ts';
-import { packageTarball, type PackageDir } from '../lib/pack.ts';
+import { packageTarball } from '../lib/pack.ts';
 import { assertPortFree, run, stopAllProcesses } from '../lib/processes.ts';
 import { readDocumentSnippets, snippet } from '../lib/snippets.ts';
 import { createTemporaryDirectory, removeTemporaryDirectory } from '../lib/temporaryDirectory.ts';
 import { readAuditLog } from '../stack/kube-apiserver/auditLog.ts';
 import { paletteVariables, startStandIns, type StandIns } from '../stack/standIns.ts';
-import { addBeforeBackendStart, addToAppConfig, APP_NODE_MAJOR, createBackstageApp, PINNED_CREATE_APP_VERSION, runCommandSnippet, startWorkspacePackage, writeFileSnippet } from './generatedApp.ts';
-import { duplicatedBackstagePackages, installedPackages, packageName as nameOf, packagesBroughtBy, secondCopies, why } from './installedPackages.ts';
+import { addBeforeBackendStart, addToAppConfig, APP_NODE_MAJOR, createBackstageApp, PINNED_CREATE_APP_VERSION, startWorkspacePackage, writeFileSnippet } from './generatedApp.ts';
+import { installedPackages, nameOf, packagesBroughtBy, secondCopies, yarn } from './installedPackages.ts';
 import { Steps } from './steps.ts';
 import { pinAppToTemplate } from './templatePins.ts';
 import { betterSqlitePrebuild, installToolchain } from './toolchain.ts';
 
 const repoDir = path.resolve(import.meta.dirname, '../..');
-const manifest = (dir: PackageDir) => JSON.parse(fs.readFileSync(path.join(repoDir, dir, 'package.json'), 'utf8')) as { name: string; dependencies: Record<string, string>; peerDependencies?: Record<string, string> };
 const PACKAGE_DIRS = ['.', 'backend'] as const;
-/** The @backstage packages the two packages ask for, dependencies and peers. */
-const backstageRanges = PACKAGE_DIRS.flatMap(dir => Object.keys({ ...manifest(dir).dependencies, ...manifest(dir).peerDependencies }).filter(name => name.startsWith('@backstage/')));
 const PALETTE_DEV_PODS = '2 pods';
 
 const createAppVersion = process.env.CREATE_APP_VERSION || PINNED_CREATE_APP_VERSION;
@@ -76,18 +73,17 @@ async function main(): Promise<string> {
       steps.run('pack both packages from a clean clone of HEAD, unless CI packed them', async () => {
         const packed = await Promise.all(PACKAGE_DIRS.map(packageDir => packageTarball({ repoDir, dir: fs.mkdtempSync(path.join(scratch, 'pack-')), from: 'HEAD', packageDir, logFile: log(`pack-${packageDir === '.' ? 'frontend' : 'backend'}`) })));
         packed.forEach(({ tarball, files }) => steps.note(`${path.basename(tarball)}: ${files.length} files`));
-        return Object.fromEntries(PACKAGE_DIRS.map((dir, i) => [manifest(dir).name, packed[i].tarball]));
+        return Object.fromEntries(PACKAGE_DIRS.map((dir, i) => [JSON.parse(fs.readFileSync(path.join(repoDir, dir, 'package.json'), 'utf8')).name as string, packed[i].tarball]));
       }),
     ]);
     const appDir = await steps.run(`generate an app with @backstage/create-app@${createAppResolved} (--skip-install)`, () =>
-      createBackstageApp({ version: createAppResolved, dir: scratch, env, logFile: log('create-app'), skipInstall: true }),
+      createBackstageApp({ version: createAppResolved, dir: scratch, env, logFile: log('create-app') }),
     );
     const backstageVersion = JSON.parse(fs.readFileSync(path.join(appDir, 'backstage.json'), 'utf8')).version;
     steps.note(`Backstage ${backstageVersion}, Node ${nodeVersion}`);
     const yarnOptions = { cwd: appDir, env };
-    const pins = await steps.run("pin the app to create-app's release, as its yarn.lock seed would (resolving only)", () => pinAppToTemplate({ appDir, env, logFile: log('pin') }));
-    const asked = backstageRanges.map(name => `${name.replace('@backstage/', '')} ${pins.versions.get(name) ?? 'not in the app'}`);
-    steps.note(`${pins.versions.size} @backstage packages (${pins.templateNames.size} named by the template) pinned in ${pins.rounds} rounds; those the two packages ask for: ${asked.join(', ')}`);
+    const rounds = await steps.run("pin the app to create-app's release, as its yarn.lock seed would (resolving only)", () => pinAppToTemplate({ appDir, env, logFile: log('pin') }));
+    steps.note(`the @backstage pins settled in ${rounds} rounds of resolving`);
     // The app as generated: what the packages must not bring second copies of.
     const appPackages = await installedPackages(yarnOptions, '@backstage/*');
 
@@ -95,7 +91,7 @@ async function main(): Promise<string> {
     const runSnippet = (name: string) => {
       let command = snippet(snippets, name).replace(/^(yarn .* add .*)$/gm, '$1 --mode=update-lockfile');
       for (const [pkg, tarball] of Object.entries(tarballs)) command = command.replaceAll(pkg, `${pkg}@file:${tarball}`);
-      return runCommandSnippet(command, { cwd: appDir, env, logFile: log('readme') });
+      return run('bash', ['-euo', 'pipefail', '-c', command], { cwd: appDir, env, logFile: log('readme') });
     };
     await steps.run('README "The app": install-yarn, app-config; sign-in-page type-checked, sign-in-page-app applies', async () => {
       await runSnippet('install-yarn');
@@ -122,12 +118,9 @@ async function main(): Promise<string> {
       for (const name of Object.keys(tarballs)) {
         const copies = secondCopies(await packagesBroughtBy(name, yarnOptions), appPackages);
         steps.note(`${name}: ${copies.length} second copies of the app's @backstage packages${copies.length ? ` (${copies.join(', ')})` : ''}`);
-        for (const pkg of copies) problems.push(`${name} brings ${pkg}, beside the app's ${[...appPackages].find(p => nameOf(p) === nameOf(pkg))}; yarn why:\n${(await why(nameOf(pkg), yarnOptions)).trimEnd()}`);
+        for (const pkg of copies) problems.push(`${name} brings ${pkg}, beside the app's ${[...appPackages].find(p => nameOf(p) === nameOf(pkg))}; yarn why:\n${(await yarn(['why', nameOf(pkg)], yarnOptions)).trimEnd()}`);
       }
       if (problems.length) throw new PieceError('second copies', `the packages bring second copies of the app's @backstage packages: lower their ranges to the app's versions\n\n${problems.join('\n\n')}`);
-      // Not this repository's packages (backend-oidc-install's newest releases, say): reported, for the README to fix.
-      const duplicates = [...(await duplicatedBackstagePackages(yarnOptions))].map(([name, versions]) => `${name} ${versions.join('+')}`);
-      steps.note(`the app holds ${duplicates.length} @backstage packages at more than one version, none brought by these packages${duplicates.length ? `: ${duplicates.join(', ')}` : ''}`);
     });
     await steps.run('yarn install: what the three `yarn add`s would have installed', async () => {
       const prebuild = betterSqlitePrebuild({ appDir, dir: scratch, env });

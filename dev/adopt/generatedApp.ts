@@ -11,31 +11,20 @@ import { PieceError } from '../lib/errors.ts';
 import { run, spawnLogged, waitForHttp } from '../lib/processes.ts';
 import { snippet } from '../lib/snippets.ts';
 
-/** The create-app the adoption test and the bench pin, so that CI is repeatable. */
+/** The create-app the adoption test pins, so that CI is repeatable. */
 export const PINNED_CREATE_APP_VERSION = '0.9.2';
 /** Backstage apps run on Node 22 or 24; create-app refuses Node 20. */
 export const APP_NODE_MAJOR = 22;
 
 /**
- * Generates an app with create-app; `skipInstall` leaves it uninstalled
- * (create-app's `--skip-install`). Either way its yarn.lock holds none of its
- * release's versions: see templatePins.ts.
+ * Generates an app with create-app, uninstalled (`--skip-install`). Its
+ * yarn.lock holds none of its release's versions: see templatePins.ts.
  */
-export async function createBackstageApp({ version, dir, env, logFile, skipInstall = false }: { version: string; dir: string; env: NodeJS.ProcessEnv; logFile: string; skipInstall?: boolean }): Promise<string> {
+export async function createBackstageApp({ version, dir, env, logFile }: { version: string; dir: string; env: NodeJS.ProcessEnv; logFile: string }): Promise<string> {
   const appDir = path.join(dir, 'app');
   // The app's name is create-app's only question; it reads the answer from here.
-  await run('npx', ['--yes', `@backstage/create-app@${version}`, '--path', appDir, ...(skipInstall ? ['--skip-install'] : [])], {
-    cwd: dir,
-    env: { ...env, BACKSTAGE_APP_NAME: 'adopt-app' },
-    logFile,
-    timeoutMs: 15 * 60_000,
-  });
+  await run('npx', ['--yes', `@backstage/create-app@${version}`, '--path', appDir, '--skip-install'], { cwd: dir, env: { ...env, BACKSTAGE_APP_NAME: 'adopt-app' }, logFile, timeoutMs: 15 * 60_000 });
   return appDir;
-}
-
-/** Runs a README command snippet with bash, failing on its first failing line. */
-export function runCommandSnippet(command: string, options: { cwd: string; env: NodeJS.ProcessEnv; logFile: string }): Promise<void> {
-  return run('bash', ['-euo', 'pipefail', '-c', command], options);
 }
 
 /** Writes a code snippet to the file its first line names (`// path/to/file`). */

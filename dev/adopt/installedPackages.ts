@@ -1,6 +1,5 @@
-// What a yarn project has resolved, asked of yarn itself (`yarn info`, `yarn
-// why`), so that the count is the package manager's own: the packages a
-// dependency brings, and the @backstage packages at more than one version.
+// What a yarn project has resolved, asked of yarn itself (`yarn info`), so
+// that the count is the package manager's own: the packages a dependency brings.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -10,7 +9,7 @@ const execFileAsync = promisify(execFile);
 
 type Options = { cwd: string; env: NodeJS.ProcessEnv };
 
-async function yarn(args: string[], { cwd, env }: Options): Promise<string> {
+export async function yarn(args: string[], { cwd, env }: Options): Promise<string> {
   try {
     const { stdout } = await execFileAsync('yarn', args, { cwd, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     return stdout;
@@ -20,10 +19,8 @@ async function yarn(args: string[], { cwd, env }: Options): Promise<string> {
   }
 }
 
-/** A locator's package name. */
-const nameOf = (locator: string) => locator.slice(0, locator.indexOf('@', 1));
-/** `name@version` → name. */
-export const packageName = (pkg: string) => pkg.slice(0, pkg.lastIndexOf('@'));
+/** A locator's (or a `name@version`'s) package name. */
+export const nameOf = (locator: string) => locator.slice(0, locator.indexOf('@', 1));
 const jsonLines = (output: string) => output.split('\n').filter(Boolean).map(line => JSON.parse(line));
 
 /**
@@ -62,21 +59,6 @@ export async function packagesBroughtBy(name: string, options: Options): Promise
 
 /** Of the packages `brought`, the @backstage ones at a version other than the app's (`app`: its @backstage packages). */
 export function secondCopies(brought: Iterable<string>, app: Set<string>): string[] {
-  const appNames = new Set([...app].map(packageName));
-  return [...brought].filter(pkg => pkg.startsWith('@backstage/') && appNames.has(packageName(pkg)) && !app.has(pkg)).sort();
-}
-
-/** The @backstage packages installed at more than one version: name → versions. */
-export async function duplicatedBackstagePackages(options: Options): Promise<Map<string, string[]>> {
-  const versions = new Map<string, string[]>();
-  for (const pkg of await installedPackages(options, '@backstage/*')) {
-    const name = packageName(pkg);
-    versions.set(name, [...(versions.get(name) ?? []), pkg.slice(name.length + 1)]);
-  }
-  return new Map([...versions].filter(([, list]) => list.length > 1).map(([name, list]) => [name, list.sort()]));
-}
-
-/** `yarn why NAME`: which packages ask for which version of it. */
-export function why(name: string, options: Options): Promise<string> {
-  return yarn(['why', name], options);
+  const appNames = new Set([...app].map(nameOf));
+  return [...brought].filter(pkg => pkg.startsWith('@backstage/') && appNames.has(nameOf(pkg)) && !app.has(pkg)).sort();
 }

@@ -1,5 +1,5 @@
-// Prints each step of the adoption test as it starts and ends, with its time,
-// and a table of all step times at the end.
+// Prints each step of the adoption test and of the bench as it starts and
+// ends, with its time; summary() tabulates all step times.
 const write = (line: string) => process.stdout.write(`${line}\n`);
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -8,7 +8,7 @@ export class Steps {
   readonly #startedAt = Date.now();
   readonly #times: { name: string; ms: number; ok: boolean }[] = [];
 
-  async run<T>(name: string, step: () => Promise<T>): Promise<T> {
+  async run<T>(name: string, step: () => T | Promise<T>): Promise<T> {
     const startedAt = Date.now();
     write(`▸ ${name}   (at ${seconds(startedAt - this.#startedAt)})`);
     try {

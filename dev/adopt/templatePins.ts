@@ -37,15 +37,6 @@ const MAX_ROUNDS = 10;
 
 type LockEntry = { resolution?: string; dependencies?: Record<string, string> };
 
-export interface TemplatePins {
-  /** The version each @backstage package is pinned at, and those the template names. */
-  versions: Map<string, string>;
-  templateNames: Set<string>;
-  /** `name@npm:range` → version, as written to `resolutions`. */
-  resolutions: Record<string, string>;
-  rounds: number;
-}
-
 /** A yarn.lock entry's package: `name@npm:1.2.3` → name and version; workspaces have none. */
 function lockedPackage(entry: LockEntry): { name: string; version: string } | undefined {
   const match = /^(@?[^@]+)@npm:(.+)$/.exec(entry.resolution ?? '');
@@ -66,7 +57,7 @@ function backstageRanges(entry: LockEntry): [string, string][] {
  * Only packages already at the release's versions count, so that a package
  * the lockfile still holds at a newer release cannot pull others up.
  */
-function releaseVersions(lock: LockEntry[]): { versions: Map<string, string>; template: Set<string> } {
+function releaseVersions(lock: LockEntry[]): Map<string, string> {
   const versions = new Map<string, string>();
   for (const entry of lock.filter(e => e.resolution?.includes('@workspace:'))) {
     for (const [name, range] of backstageRanges(entry)) {
@@ -89,14 +80,14 @@ function releaseVersions(lock: LockEntry[]): { versions: Map<string, string>; te
       }
     }
   }
-  return { versions, template };
+  return versions;
 }
 
-/** One resolution per range the app's lockfile holds that the release's version satisfies. */
-function releasePins(appDir: string): Pick<TemplatePins, 'versions' | 'templateNames' | 'resolutions'> {
+/** One resolution (`name@npm:range` → version) per range the app's lockfile holds that the release's version satisfies. */
+function releasePins(appDir: string): Record<string, string> {
   const { __metadata, ...entries } = (parse(fs.readFileSync(path.join(appDir, 'yarn.lock'), 'utf8')) ?? {}) as Record<string, LockEntry>;
   const lock = Object.values(entries);
-  const { versions, template } = releaseVersions(lock);
+  const versions = releaseVersions(lock);
   const ranges = new Set(lock.flatMap(entry => backstageRanges(entry).map(([name, range]) => `${name}@npm:${range}`)));
   const resolutions: Record<string, string> = {};
   for (const descriptor of [...ranges].sort()) {
@@ -104,29 +95,29 @@ function releasePins(appDir: string): Pick<TemplatePins, 'versions' | 'templateN
     const version = versions.get(name);
     if (version && semver.satisfies(version, range)) resolutions[descriptor] = version;
   }
-  return { versions, templateNames: template, resolutions };
+  return resolutions;
 }
 
 /**
  * Pins the app at `appDir` to its template's release (see above), resolving
- * its lockfile only. The app's own `resolutions` stay.
+ * its lockfile only; returns the rounds that took. The app's own `resolutions` stay.
  */
-export async function pinAppToTemplate({ appDir, env, logFile }: { appDir: string; env: NodeJS.ProcessEnv; logFile: string }): Promise<TemplatePins> {
+export async function pinAppToTemplate({ appDir, env, logFile }: { appDir: string; env: NodeJS.ProcessEnv; logFile: string }): Promise<number> {
   const manifestPath = path.join(appDir, 'package.json');
   const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { resolutions?: Record<string, string> };
   const ownResolutions = Object.fromEntries(Object.entries(manifest.resolutions ?? {}).filter(([key]) => !key.startsWith(SCOPE)));
   const resolve = () => run('yarn', ['install', '--mode=update-lockfile'], { cwd: appDir, env, logFile });
 
   // An app generated with --skip-install has no resolved lockfile yet.
-  if (!Object.keys(releasePins(appDir).resolutions).length) await resolve();
+  if (!Object.keys(releasePins(appDir)).length) await resolve();
   let written: Record<string, string> = {};
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const pins = releasePins(appDir);
-    if (JSON.stringify(pins.resolutions) === JSON.stringify(written)) return { ...pins, rounds: round - 1 };
-    manifest.resolutions = { ...ownResolutions, ...pins.resolutions };
+    if (JSON.stringify(pins) === JSON.stringify(written)) return round - 1;
+    manifest.resolutions = { ...ownResolutions, ...pins };
     fs.writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     await resolve();
-    written = pins.resolutions;
+    written = pins;
   }
   throw new PieceError('pin to the template', `the @backstage pins did not settle after ${MAX_ROUNDS} rounds of resolving; see ${logFile}`);
 }

@@ -25,12 +25,6 @@ interface PackedPackage {
   files: string[];
 }
 
-interface PackEvidence extends PackedPackage {
-  /** `git status` of the checkout before and after the pack: a pack changes nothing. */
-  statusBefore: string;
-  statusAfter: string;
-}
-
 async function run(command: string, args: string[], cwd: string, logFile?: string): Promise<string> {
   if (logFile) fs.appendFileSync(logFile, `\n$ ${[command, ...args].join(' ')}   (in ${cwd})\n`);
   try {
@@ -45,7 +39,7 @@ async function run(command: string, args: string[], cwd: string, logFile?: strin
 }
 
 /** The files of a package tarball, as `npm pack` lists them. */
-export async function tarballFiles(tarball: string): Promise<string[]> {
+async function tarballFiles(tarball: string): Promise<string[]> {
   return (await run('tar', ['-tzf', tarball], path.dirname(tarball)))
     .split('\n')
     .filter(Boolean)
@@ -74,7 +68,7 @@ export async function packCleanCheckout({
   from?: 'HEAD' | 'working tree';
   packageDir?: PackageDir;
   logFile?: string;
-}): Promise<PackEvidence> {
+}): Promise<PackedPackage> {
   const checkout = path.join(dir, 'checkout');
   if (from === 'HEAD') {
     await run('git', ['clone', '--quiet', '--no-hardlinks', repoDir, checkout], dir, logFile);
@@ -109,20 +103,18 @@ export async function packCleanCheckout({
   if (!shipped || shipped.includes('export const stale') || files.includes('dist/removedFile.js')) {
     throw new PieceError('pack', `the package packed from a clean checkout ships no fresh build (its files: ${files.join(', ')}): \`npm pack\` did not build it`);
   }
-  return { tarball, files, statusBefore, statusAfter };
+  if (statusAfter !== statusBefore) throw new PieceError('pack', `the pack changed the clean checkout:\n${statusAfter}`);
+  return { tarball, files };
 }
 
 /**
  * The tarball named by the package's variable (TARBALL_VARIABLES), or else
  * one packed now by packCleanCheckout.
  */
-export async function packageTarball(options: Parameters<typeof packCleanCheckout>[0]): Promise<PackedPackage & { fromVariable: boolean }> {
+export async function packageTarball(options: Parameters<typeof packCleanCheckout>[0]): Promise<PackedPackage> {
   const variable = TARBALL_VARIABLES[options.packageDir ?? '.'];
   const given = process.env[variable];
-  if (given) {
-    if (!fs.existsSync(given)) throw new PieceError('pack', `${variable} names ${given}, which does not exist`);
-    return { tarball: path.resolve(given), files: await tarballFiles(given), fromVariable: true };
-  }
-  const { tarball, files } = await packCleanCheckout(options);
-  return { tarball, files, fromVariable: false };
+  if (!given) return packCleanCheckout(options);
+  if (!fs.existsSync(given)) throw new PieceError('pack', `${variable} names ${given}, which does not exist`);
+  return { tarball: path.resolve(given), files: await tarballFiles(given) };
 }
