@@ -59,16 +59,3 @@ export async function enterAsGuest(page: Page, appUrl: string): Promise<void> {
   if (await enter.isVisible()) await enter.click();
   await catalog.waitFor();
 }
-
-/** Polls once a second for `seconds`, or until `done()`, counting the times the SpectroCloud sign-in dialog comes up. */
-export async function countSignInDialogs(page: Page, seconds: number, done: () => boolean = () => false): Promise<number> {
-  let shown = 0;
-  let visible = false;
-  for (const deadline = Date.now() + seconds * 1000; Date.now() < deadline && !done(); ) {
-    const nowVisible = await signInDialog(page).isVisible();
-    if (nowVisible && !visible) shown += 1;
-    visible = nowVisible;
-    await page.waitForTimeout(1000);
-  }
-  return shown;
-}

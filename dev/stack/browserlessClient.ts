@@ -12,24 +12,6 @@ export interface OAuthClient {
   redirect_uri: string;
 }
 
-export interface SignInWalk {
-  /** Where the walk stopped. */
-  url: string;
-  /** The page it stopped at; none when it stopped before fetching `url`. */
-  response?: Response;
-  body?: string;
-  /** The issuer's sign-in page, as served, when the walk passed one. */
-  signInPage?: string;
-}
-
-export interface AuthorizationResult {
-  /** The redirect URI with the issuer's answer (`code` or `error`, `state`, `iss`). */
-  callback: URL;
-  signInPage?: string;
-  state: string;
-  nonce: string;
-}
-
 /** The session the Backstage backend's refresh endpoint hands the frontend. */
 export interface BackstageSession {
   providerInfo: { idToken: string; accessToken: string; expiresInSeconds?: number };
@@ -71,9 +53,10 @@ export class BrowserlessClient {
    * Follows redirects from `start`, pressing `choice` when the issuer's sign-in
    * page comes up. Stops before fetching a URL for which `stopAt` is true, or
    * at the first page that is neither a redirect nor a sign-in page offering
-   * that choice.
+   * that choice: where it stopped, the page there (unless it stopped before
+   * fetching it) and the issuer's sign-in page if it passed one.
    */
-  async walkSignIn(start: string, choice: SignInChoice, { stopAt }: { stopAt?: (url: string) => boolean } = {}): Promise<SignInWalk> {
+  async walkSignIn(start: string, choice: SignInChoice, { stopAt }: { stopAt?: (url: string) => boolean } = {}) {
     let url = start;
     let init: RequestInit = {};
     let signInPage: string | undefined;
@@ -103,7 +86,8 @@ export class BrowserlessClient {
 
   /**
    * Sends `client`'s authorization-code request to the issuer and walks it
-   * back to the client's redirect URI, as a browser would.
+   * back to the client's redirect URI, as a browser would; `callback` holds
+   * the issuer's answer (`code` or `error`, `state`, `iss`).
    */
   async authorize({
     authorizationUrl,
@@ -115,21 +99,12 @@ export class BrowserlessClient {
     client: Omit<OAuthClient, 'client_secret'>;
     choice: SignInChoice;
     scope?: string;
-  }): Promise<AuthorizationResult> {
+  }) {
     const state = randomUUID();
     const nonce = randomUUID();
     const start = new URL(authorizationUrl);
-    start.search = new URLSearchParams({
-      client_id: client.client_id,
-      redirect_uri: client.redirect_uri,
-      response_type: 'code',
-      scope,
-      state,
-      nonce,
-    }).toString();
-    const { url, response, signInPage } = await this.walkSignIn(start.href, choice, {
-      stopAt: next => next.startsWith(client.redirect_uri),
-    });
+    start.search = new URLSearchParams({ client_id: client.client_id, redirect_uri: client.redirect_uri, response_type: 'code', scope, state, nonce }).toString();
+    const { url, response, signInPage } = await this.walkSignIn(start.href, choice, { stopAt: next => next.startsWith(client.redirect_uri) });
     if (response) throw new Error(`sign-in did not return to the client (HTTP ${response.status} at ${new URL(url).pathname})`);
     return { callback: new URL(url), signInPage, state, nonce };
   }
@@ -140,10 +115,7 @@ export class BrowserlessClient {
    */
   async signIn({ backendUrl, appUrl, userId, provider = 'spectrocloud' }: { backendUrl: string; appUrl: string; userId: string; provider?: string }): Promise<BackstageSession> {
     const start = new URL(`${backendUrl}/api/auth/${provider}/start`);
-    start.searchParams.set('scope', SCOPES);
-    start.searchParams.set('origin', appUrl);
-    start.searchParams.set('flow', 'popup');
-    start.searchParams.set('env', 'development');
+    start.search = new URLSearchParams({ scope: SCOPES, origin: appUrl, flow: 'popup', env: 'development' }).toString();
     const { url, response, body = '' } = await this.walkSignIn(start.href, { user: userId });
     if (!new URL(url).pathname.endsWith('/handler/frame')) {
       throw new Error(`unexpected page at ${new URL(url).pathname} (HTTP ${response?.status})`);
@@ -168,14 +140,10 @@ export class BrowserlessClient {
 }
 
 /** A form POST to an issuer's token endpoint; its status and JSON answer. */
-export async function requestTokens(
-  tokenUrl: string,
-  params: Record<string, string>,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: Record<string, string> }> {
+export async function requestTokens(tokenUrl: string, params: Record<string, string>): Promise<{ status: number; body: Record<string, string> }> {
   const response = await fetch(tokenUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(params).toString(),
   });
   return { status: response.status, body: (await response.json()) as Record<string, string> };

@@ -35,8 +35,6 @@ export interface StartedIssuer {
   answerLikePalette: (on: boolean) => void;
   /** Answers as `variant` from the next sign-in or refresh on. */
   setVariant: (variant: PaletteVariant) => void;
-  /** Method and path (no query) of every request served, oldest first. */
-  requests: string[];
   close: () => Promise<void>;
 }
 
@@ -70,6 +68,8 @@ const PAGE_TITLE = 'SpectroCloud (local stand-in) sign-in';
 // mounted there instead of at the root.
 const TENANT_PATH = '/v1/oidc/tenant/demo';
 const DAY = 24 * 60 * 60;
+const TEXT = 'text/plain; charset=utf-8';
+const HTML = 'text/html; charset=utf-8';
 
 export async function startIssuer({
   clients,
@@ -81,7 +81,8 @@ export async function startIssuer({
 }: IssuerOptions): Promise<StartedIssuer> {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const signingJwk: JWK = { ...(await exportJWK(privateKey)), kid: `standin-${randomUUID()}`, alg: 'RS256', use: 'sig' };
-  const live: Live = { variant: initialVariant, ttl: idTokenTtlSeconds };
+  // What setVariant() and setTokenLifetime() change; read at every issue, so they apply to the next token.
+  const live = { variant: initialVariant, ttl: idTokenTtlSeconds };
   // The issuer URL holds the port, known only once listening. The provider and
   // the request handler follow in the same tick, so no request can come in
   // before them.
@@ -104,10 +105,8 @@ export async function startIssuer({
   // After provider.use: the callback composes the middleware there is then.
   const providerCallback = provider.callback();
 
-  const requests: string[] = [];
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const path = pathOnly(req.url);
-    requests.push(`${req.method} ${path}`);
     if (path === `${TENANT_PATH}/auth` && live.variant.refreshTokens !== false) requestConsentForOfflineAccess(req);
     if (path.startsWith(`${TENANT_PATH}/interaction/`)) {
       await handleInteraction(req, res, { provider, users, log });
@@ -122,13 +121,13 @@ export async function startIssuer({
       providerCallback(req, res);
       return;
     }
-    send(res, 404, 'text/plain; charset=utf-8', 'not found');
+    send(res, 404, TEXT, 'not found');
   }
 
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(req, res).catch((error: Error) => {
       log(`issuer: internal error on ${req.method} ${pathOnly(req.url)}: ${error.message}`);
-      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error');
+      if (!res.headersSent) send(res, 500, TEXT, 'internal error');
       else res.end();
     });
   });
@@ -142,7 +141,6 @@ export async function startIssuer({
     setTokenLifetime: seconds => { live.ttl = seconds; },
     answerLikePalette: on => { answeringLikePalette = on; },
     setVariant: variant => { live.variant = variant; },
-    requests,
     close: () => closeServer(server),
   };
 }
@@ -175,15 +173,8 @@ async function paletteSessionToken(idToken: string, secret: Uint8Array, ttlSecon
     .sign(secret);
 }
 
-/** What setVariant() and setTokenLifetime() change; read at every issue, so they apply to the next token. */
-interface Live {
-  variant: PaletteVariant;
-  /** Of ID and access tokens. */
-  ttl: number;
-}
-
 /** Everything oidc-provider needs, with keys created fresh for this process. */
-function providerConfiguration(clients: IssuerClient[], users: DemoUser[], signingJwk: JWK, live: Live): Configuration {
+function providerConfiguration(clients: IssuerClient[], users: DemoUser[], signingJwk: JWK, live: { variant: PaletteVariant; ttl: number }): Configuration {
   const usersById = new Map(users.map(user => [user.id, user]));
 
   return {
@@ -290,18 +281,18 @@ async function handleInteraction(
   // Without its interaction cookie (missing, expired, another sign-in's) the browser has to start over.
   const details = await provider.interactionDetails(req, res).catch(() => undefined);
   if (details?.uid !== uid) {
-    sendHtml(res, 400, page(PAGE_TITLE, '<h1>Sign-in session not found</h1><p>Start the sign-in again from Backstage.</p>'));
+    send(res, 400, HTML, page(PAGE_TITLE, '<h1>Sign-in session not found</h1><p>Start the sign-in again from Backstage.</p>'));
     return;
   }
 
   const clientId = String(details.params.client_id);
   const scope = String(details.params.scope ?? '');
   if (req.method === 'GET') {
-    sendHtml(res, 200, signInPage({ action, users, clientId, scope }));
+    send(res, 200, HTML, signInPage({ action, users, clientId, scope }));
     return;
   }
   if (req.method !== 'POST') {
-    send(res, 405, 'text/plain; charset=utf-8', 'method not allowed');
+    send(res, 405, TEXT, 'method not allowed');
     return;
   }
 
@@ -315,7 +306,7 @@ async function handleInteraction(
 
   const user = users.find(candidate => candidate.id === form.get('user'));
   if (!user) {
-    sendHtml(res, 400, signInPage({ action, users, clientId, scope, error: 'Unknown user, pick one of the buttons.' }));
+    send(res, 400, HTML, signInPage({ action, users, clientId, scope, error: 'Unknown user, pick one of the buttons.' }));
     return;
   }
 
@@ -393,14 +384,9 @@ function shortHash(value: string) {
   return createHash('sha256').update(value).digest('hex').slice(0, 8);
 }
 
-
 function escapeHtml(value: unknown) {
   const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
   return String(value).replace(/[&<>"']/g, c => entities[c]);
-}
-
-function sendHtml(res: http.ServerResponse, status: number, html: string) {
-  send(res, status, 'text/html; charset=utf-8', html);
 }
 
 function send(res: http.ServerResponse, status: number, type: string, body: string) {

@@ -181,32 +181,15 @@ export async function startStack({
       issuer = startedIssuer;
 
       // The development app signs in with SpectroCloud: docs/app.md's sign-in-config.
-      const signIn = { resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail' }] };
+      const development = { clientId: CLIENT_ID, clientSecret, signIn: { resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail' }] } };
       generated.auth =
         authBackend === 'oidc'
           ? {
               // openid-client keeps the state, nonce and PKCE verifier of a sign-in in this session.
               session: { secret: randomBytes(24).toString('base64url') },
-              providers: {
-                spectrocloud: {
-                  development: {
-                    metadataUrl: startedIssuer.metadataUrl,
-                    clientId: CLIENT_ID,
-                    clientSecret,
-                    additionalScopes: ['offline_access'],
-                    prompt: 'auto',
-                    signIn,
-                  },
-                },
-              },
+              providers: { spectrocloud: { development: { metadataUrl: startedIssuer.metadataUrl, ...development, additionalScopes: ['offline_access'], prompt: 'auto' } } },
             }
-          : {
-              providers: {
-                spectrocloud: {
-                  development: { clientId: CLIENT_ID, clientSecret, authorizationUrl: startedIssuer.authorizationUrl, signIn },
-                },
-              },
-            };
+          : { providers: { spectrocloud: { development: { ...development, authorizationUrl: startedIssuer.authorizationUrl } } } };
       const kubernetes: { clusterLocatorMethods: Record<string, unknown>[]; spectroCloudAuth?: { allowedCatalogClusterUrls: string[] } } = {
         clusterLocatorMethods: [{ type: 'config', clusters }],
       };

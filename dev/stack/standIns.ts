@@ -13,7 +13,6 @@ import { startKubeApiServer } from './kube-apiserver/server.ts';
 
 export interface StandIns {
   issuer: StartedIssuer;
-  clientId: string;
   clientSecret: string;
   /** Config-locator entries for the Kubernetes backend. */
   clusters: Record<string, unknown>[];
@@ -86,27 +85,15 @@ export async function startStandIns({
     const { issuer, clientSecret } = await startPalette('issuer');
     const serviceAccountToken = randomBytes(24).toString('base64url');
 
-    const readEverything = { verbs: ['get', 'list'], resources: ['*'] };
-    const readers = [{ name: `${READER_GROUP}-view`, role: 'view', subjects: [{ kind: 'Group' as const, name: READER_GROUP }], ...readEverything }];
+    // A binding to ClusterRole view, which reads everything.
+    const viewer = (name: string, kind: 'User' | 'Group', subject: string) => ({ name, role: 'view', subjects: [{ kind, name: subject }], verbs: ['get', 'list'], resources: ['*'] });
+    const readers = [viewer(`${READER_GROUP}-view`, 'Group', READER_GROUP)];
+    const trusting = (palette: StartedIssuer) => ({ issuerUrl: palette.issuer, clientId: CLIENT_ID });
+    const spectroCloud = { authProvider: 'oidc', oidcTokenProvider: 'spectrocloud' };
     const standIns = [
-      {
-        name: 'palette-dev',
-        config: { authProvider: 'oidc', oidcTokenProvider: 'spectrocloud' },
-        oidc: { issuerUrl: issuer.issuer, clientId: CLIENT_ID },
-        bindings: readers,
-      },
-      {
-        name: 'shared-sa',
-        config: { authProvider: 'serviceAccount', serviceAccountToken },
-        serviceAccountToken,
-        bindings: [{ name: 'backstage-view', role: 'view', subjects: [{ kind: 'User' as const, name: SERVICE_ACCOUNT_USER }], ...readEverything }],
-      },
-      {
-        name: TENANT_IDP_CLUSTER,
-        config: { authProvider: 'oidc', oidcTokenProvider: 'spectrocloud' },
-        oidc: TENANT_IDP_TRUST,
-        bindings: readers,
-      },
+      { name: 'palette-dev', config: spectroCloud, oidc: trusting(issuer), bindings: readers },
+      { name: 'shared-sa', config: { authProvider: 'serviceAccount', serviceAccountToken }, serviceAccountToken, bindings: [viewer('backstage-view', 'User', SERVICE_ACCOUNT_USER)] },
+      { name: TENANT_IDP_CLUSTER, config: spectroCloud, oidc: TENANT_IDP_TRUST, bindings: readers },
     ];
     const clusters: Record<string, unknown>[] = [];
     for (const { config, ...standIn } of standIns) {
@@ -117,17 +104,17 @@ export async function startStandIns({
     let second: StandIns['second'];
     if (secondEnvironment) {
       const { issuer: secondIssuer, clientSecret: secondSecret } = await startPalette(`issuer of ${SECOND_ENVIRONMENT.title}`, SECOND_ENVIRONMENT.authProvider);
-      const server = await startCluster({ name: SECOND_ENVIRONMENT_CLUSTER, oidc: { issuerUrl: secondIssuer.issuer, clientId: CLIENT_ID }, bindings: readers });
+      const server = await startCluster({ name: SECOND_ENVIRONMENT_CLUSTER, oidc: trusting(secondIssuer), bindings: readers });
       second = { issuer: secondIssuer, clientSecret: secondSecret, cluster: { name: SECOND_ENVIRONMENT_CLUSTER, url: server.url } };
     }
 
     let catalogDeclared: StandIns['catalogCluster'];
     if (catalogCluster) {
-      const server = await startCluster({ name: CATALOG_CLUSTER, oidc: { issuerUrl: issuer.issuer, clientId: CLIENT_ID }, bindings: readers });
+      const server = await startCluster({ name: CATALOG_CLUSTER, oidc: trusting(issuer), bindings: readers });
       catalogDeclared = { name: CATALOG_CLUSTER, url: server.url };
     }
 
-    return { issuer, clientId: CLIENT_ID, clientSecret, clusters, second, catalogCluster: catalogDeclared, close };
+    return { issuer, clientSecret, clusters, second, catalogCluster: catalogDeclared, close };
   } catch (error) {
     await close();
     throw error;

@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import { test as base, type Page } from '@playwright/test';
 
-import { clusterCard, countSignInDialogs, signInDialog, signInFromDialog, signInWithSpectroCloud } from '../../lib/browser.ts';
+import { clusterCard, signInDialog, signInFromDialog, signInWithSpectroCloud } from '../../lib/browser.ts';
 import { ALICE, COMPONENT } from '../../lib/demo.ts';
 import { readAuditLog, type AuditRecord } from '../kube-apiserver/auditLog.ts';
 import { startStack, type Stack, type StackOptions } from '../stack.ts';
@@ -111,7 +111,7 @@ const objectsRequests = (requests: CapturedRequest[]) => requests.filter(request
 /** Watches the tab through its next `polls` objects requests (one each 10 s), counting the times the SpectroCloud sign-in dialog comes up. */
 export async function dialogsOverPolls(page: Page, requests: CapturedRequest[], polls: number) {
   const [started, from] = [Date.now(), objectsRequests(requests)];
-  const dialogs = await countSignInDialogs(page, (polls + 1) * POLL_SECONDS, () => objectsRequests(requests) - from >= polls);
+  const { prompts: dialogs } = await keepTabOpen(page, (polls + 1) * POLL_SECONDS, { clusters: [], until: () => objectsRequests(requests) - from >= polls });
   return { dialogs, polls: objectsRequests(requests) - from, seconds: Math.round((Date.now() - started) / 1000) };
 }
 
@@ -128,14 +128,15 @@ export async function startLongSession(page: Page, stack: Stack, requests: Captu
 }
 
 /**
- * Leaves the Kubernetes tab open for `seconds`, with no reload. Once a second
- * it looks for the SpectroCloud sign-in dialog, counting each time it comes
- * up and handing it to `onPrompt`, and whether `clusters` show their pods.
+ * Leaves the Kubernetes tab open for `seconds`, or until `until()`, with no
+ * reload. Once a second it looks for the SpectroCloud sign-in dialog, counting
+ * each time it comes up and handing it to `onPrompt`, and whether `clusters`
+ * show their pods.
  */
-export async function keepTabOpen(page: Page, seconds: number, { onPrompt, clusters = ['palette-dev'] }: { onPrompt?: () => Promise<void>; clusters?: string[] } = {}) {
+export async function keepTabOpen(page: Page, seconds: number, { onPrompt, until, clusters = ['palette-dev'] }: { onPrompt?: () => Promise<void>; until?: () => boolean; clusters?: string[] } = {}) {
   const figures = { prompts: 0, podsMissing: 0, checks: 0 };
   let dialogShown = false;
-  for (const deadline = Date.now() + seconds * 1000; Date.now() < deadline; await page.waitForTimeout(1000)) {
+  for (const deadline = Date.now() + seconds * 1000; Date.now() < deadline && !until?.(); await page.waitForTimeout(1000)) {
     const dialogVisible = await signInDialog(page).isVisible();
     if (dialogVisible && !dialogShown) {
       figures.prompts += 1;

@@ -2,7 +2,7 @@
 // Kubernetes backend, without this repository's backend module.
 import assert from 'node:assert/strict';
 
-import { countSignInDialogs, enterAsGuest, signInDialog, signInFromDialog } from '../../lib/browser.ts';
+import { enterAsGuest, signInDialog, signInFromDialog } from '../../lib/browser.ts';
 import { ALICE } from '../../lib/demo.ts';
 import { tokenFingerprint } from '../kube-apiserver/auditLog.ts';
 import {
@@ -24,7 +24,7 @@ test('10. without the backend module, a guest who rejects SpectroCloud sign-in i
   await message.waitFor();
   await shot(page, '10-stock-backend-guest');
   const shown = ((await message.textContent()) ?? '').trim();
-  const dialogs = await countSignInDialogs(page, GUEST_POLLING_SECONDS);
+  const { prompts: dialogs } = await keepTabOpen(page, GUEST_POLLING_SECONDS, { clusters: [] });
   assert.match(shown, /backstage-plugin-kubernetes-backend-module-spectrocloud-auth/);
   assert.equal(dialogs, 0);
   report('a guest, stock Kubernetes backend', [
