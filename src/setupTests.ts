@@ -8,9 +8,10 @@ configure({ asyncUtilTimeout: 10_000 });
 jest.setTimeout(60_000);
 
 // Upstream warnings that would bury real output: JSS (in material-ui) warns
-// "processedRuleToParse is not defined" for each style rule under jsdom, and
-// material-ui's transitions call the deprecated findDOMNode.
-const UPSTREAM_WARNINGS = [/^Warning: \[JSS\] processedRuleToParse is not defined/, /findDOMNode is deprecated/];
+// "processedRuleToParse is not defined" for each style rule under jsdom,
+// material-ui's transitions call the deprecated findDOMNode, and react-aria
+// prints whole React fibers when the app's toasts share a landmark label.
+const UPSTREAM_WARNINGS = [/^Warning: \[JSS\] processedRuleToParse is not defined/, /findDOMNode is deprecated/, /^Page contains more than one landmark/];
 
 /* eslint-disable no-console -- the filter wraps the console itself */
 for (const level of ['warn', 'error'] as const) {
