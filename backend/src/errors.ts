@@ -2,14 +2,7 @@
 // troubleshooting table, which the message points to, as the frontend
 // module's errors (src/errors.ts) do; the config errors are theirs, word for
 // word, which src/config.test.ts checks.
-class SpectroCloudAuthError extends Error {
-  constructor(name: string, message: string) {
-    super(`${message} See ${name} in the README.`);
-    this.name = name;
-  }
-}
-
-const error = (name: string, message: string) => new SpectroCloudAuthError(name, message);
+const error = (name: string, message: string) => Object.assign(new Error(`${message} See ${name} in the README.`), { name });
 
 export const invalidTokenProviderName = (key: string, name: string, suggestion?: string) =>
   error('SpectroCloudTokenProviderNameError', `${key} '${name}' must be a lowercase header token, not a stock provider. ${suggestion ? `Use '${suggestion}' there and as the clusters' oidcTokenProvider.` : 'Choose another name.'}`);
