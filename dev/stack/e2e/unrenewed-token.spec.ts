@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { enterAsGuest, signInDialog, signInFromDialog } from '../../lib/browser.ts';
 import { ALICE } from '../../lib/demo.ts';
 import {
-  POLL_SECONDS, SHORT_TTL_SECONDS, auditSince, clusterErrorText, oidcClusterLines, openKubernetesTab, pods, rejectSignIn, report, shot, signInMessage, stackTest,
+  POLL_SECONDS, SHORT_TTL_SECONDS, auditSince, clusterErrorText, oidcClusterLines, openKubernetesTab, pods, podsAfterSignIn, rejectSignIn, report, shot, signInMessage, stackTest,
 } from './fixtures.ts';
 
 const test = stackTest({ idTokenTtlSeconds: SHORT_TTL_SECONDS, authBackend: 'published' });
@@ -18,9 +18,9 @@ test('17. an ID token that expires and is not renewed: palette-dev gets no expir
   const mark = auditSince(stack).length;
   await openKubernetesTab(page, stack);
   await signInFromDialog(page, ALICE.id);
-  await pods(page).waitFor();
+  await podsAfterSignIn(page);
   await pods(page, 'shared-sa').waitFor();
-  const line = auditSince(stack, mark, 'palette-dev').find(l => l.tokenFingerprint && l.tokenExpiresAt);
+  const line = auditSince(stack, mark, 'palette-dev').findLast(l => l.tokenFingerprint && l.tokenExpiresAt);
   assert.ok(line, "palette-dev got alice's token");
   const token = { fingerprint: line.tokenFingerprint!, expiresAt: Date.parse(line.tokenExpiresAt!) };
 
